@@ -1,0 +1,5 @@
+"""`python -m tasker`."""
+
+from tasker.cli.main import main
+
+raise SystemExit(main())
