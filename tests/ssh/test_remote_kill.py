@@ -1,0 +1,65 @@
+"""Why a timed-out ssh task must stop the remote command itself (issue 6 item 1)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.sshhosts import SshHosts
+
+pytestmark = [pytest.mark.ssh, pytest.mark.slow]
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_killing_the_local_ssh_client_leaves_the_remote_command_running(
+        ssh_hosts: SshHosts) -> None:
+    marker = "sleep 3171"
+    client = subprocess.Popen(ssh_hosts.ssh_argv("host011", marker),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: ssh_hosts.remote_pids("host011", marker))
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+        time.sleep(1)
+        survivors = ssh_hosts.remote_pids("host011", marker)
+        assert survivors
+    finally:
+        client.kill()
+        client.wait()
+        for pid in ssh_hosts.remote_pids("host011", marker):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_remote_timeout_wrapper_stops_the_remote_command(ssh_hosts: SshHosts) -> None:
+    marker = "sleep 3172"
+    started = time.monotonic()
+    result = ssh_hosts.run("host012", f"timeout 1 {marker}")
+    assert result.returncode == 124
+    assert time.monotonic() - started < 5
+    assert ssh_hosts.remote_pids("host012", marker) == []
+
+
+def test_remote_pids_are_found_inside_the_right_host_only(ssh_hosts: SshHosts) -> None:
+    marker = "sleep 3173"
+    client = subprocess.Popen(ssh_hosts.ssh_argv("host013", f"timeout 20 {marker}"),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: ssh_hosts.remote_pids("host013", marker))
+        assert ssh_hosts.remote_pids("host014", marker) == []
+    finally:
+        for pid in ssh_hosts.remote_pids("host013", marker):
+            os.kill(pid, signal.SIGKILL)
+        client.wait(timeout=10)
