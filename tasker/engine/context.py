@@ -1,0 +1,130 @@
+"""What the runner's moving parts share: the event recorder, the clock, the shim, live attempts.
+
+    Recorder.emit(event): under one lock, fold the event into the state, keep it, and pass
+    it to every sink (journal writer, progress view). Worker threads of parallel blocks emit
+    through the same recorder.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from tasker.engine import events as ev
+from tasker.engine.state import RunState
+from tasker.variables import ResultView
+
+Sink = Callable[[ev.Event], None]
+
+
+class Clock(Protocol):
+    """Time source and interruptible sleep (a fake one in `tasker.testing`)."""
+
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float, stop: threading.Event) -> bool:
+        """Sleep; return False when `stop` was set before the time was up."""
+        ...
+
+
+class RealClock:
+    """The wall clock; sleeps wake up early when the run is interrupted."""
+
+    def now(self) -> float:
+        """Seconds since the epoch."""
+        return time.time()
+
+    def sleep(self, seconds: float, stop: threading.Event) -> bool:
+        """Wait up to `seconds`; False if `stop` was set."""
+        return not stop.wait(max(0.0, seconds))
+
+
+class Log(Protocol):
+    """What the engine needs of `tasker.report.console.RunLog`."""
+
+    def info(self, msg: str) -> None: ...
+    def warn(self, msg: str) -> None: ...
+    def error(self, msg: str) -> None: ...
+    def debug(self, msg: str) -> None: ...
+
+
+class Recorder:
+    """Folds events into the run state and fans them out; safe to call from worker threads."""
+
+    def __init__(self, state: RunState, sinks: tuple[Sink, ...] = ()):
+        self.state = state
+        self.events: list[ev.Event] = []
+        self._sinks = sinks
+        self._lock = threading.RLock()
+        self._numbers: dict[int, int] = {}
+
+    def emit(self, event: ev.Event) -> None:
+        """Record one event."""
+        with self._lock:
+            for sink in self._sinks:
+                sink(event)
+            self.state.apply(event)
+            self.events.append(event)
+
+    def reserve_attempt(self, task_id: int) -> int:
+        """The next run-wide attempt number of a task (unique even across threads)."""
+        with self._lock:
+            number = max(self._numbers.get(task_id, 0), self.state.attempt_numbers.get(task_id, 0))
+            self._numbers[task_id] = number + 1
+            return number + 1
+
+    def snapshot(self) -> tuple[dict[str, str], dict[int, ResultView]]:
+        """Globals and result views as of now, for substitution in another thread."""
+        with self._lock:
+            return self.state.globals, dict(self.state.views)
+
+
+@dataclass
+class RunContext:
+    """Everything an attempt or block needs from the run."""
+
+    wf: Any
+    options: Any
+    exec_config: Any
+    log: Log
+    shim: Any
+    recorder: Recorder
+    clock: Clock
+    env: Mapping[str, str]
+    run_dir: Path | None
+    secrets: tuple[str, ...] = ()
+    stop: threading.Event = field(default_factory=threading.Event)
+    signal_name: str | None = None
+    skip_grace: bool = False
+    spill_files: set[str] = field(default_factory=set)
+    _live: set[Any] = field(default_factory=set)
+    _live_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def dry_run(self) -> bool:
+        """True when nothing may run (no `-r`)."""
+        return not self.options.run
+
+    def track(self, handle: Any) -> None:
+        """Remember a running attempt so a signal can cancel it."""
+        with self._live_lock:
+            self._live.add(handle)
+        if self.stop.is_set():
+            handle.cancel(skip_grace=self.skip_grace)
+
+    def untrack(self, handle: Any) -> None:
+        """Forget a finished attempt."""
+        with self._live_lock:
+            self._live.discard(handle)
+
+    def cancel_all(self, skip_grace: bool = False) -> None:
+        """Cancel every running attempt (TERM, grace, KILL of their groups)."""
+        with self._live_lock:
+            handles = list(self._live)
+        for handle in handles:
+            handle.cancel(skip_grace=skip_grace)
+

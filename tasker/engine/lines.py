@@ -1,0 +1,38 @@
+"""Text of the engine's log lines (REFERENCE §8.2, SPEC C2/C3). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from tasker.journal.masking import mask_text, secret_values
+
+PREVIEW_CHARS = 200
+
+
+def preview(text: str) -> str:
+    """A 200-char preview with newlines shown as `\\n`, plus `... (N chars total)` when cut."""
+    stripped = text.rstrip("\n")
+    shown = stripped[:PREVIEW_CHARS].replace("\r", "\\r").replace("\n", "\\n")
+    if len(stripped) > PREVIEW_CHARS:
+        return f"{shown}... ({len(stripped)} chars total)"
+    return shown
+
+
+def secrets_of(globals_: Mapping[str, str]) -> tuple[str, ...]:
+    """Values to mask in command echo (REFERENCE §2.2 masking names)."""
+    return secret_values(globals_)
+
+
+def command_line(argv: Iterable[str], secrets: Iterable[str]) -> str:
+    """argv joined by spaces (quotes lost, as TASKER prints it), secrets masked."""
+    return mask_text(" ".join(argv), tuple(secrets))
+
+
+def result_lines(display: str, exit_code: int, stdout: str, stderr: str) -> list[str]:
+    """`Exit code`, `STDOUT` and `STDERR` lines of an attempt (empty streams omitted)."""
+    lines = [f"Task {display}: Exit code: {exit_code}"]
+    if stdout.strip():
+        lines.append(f"Task {display}: STDOUT: {preview(stdout)}")
+    if stderr.strip():
+        lines.append(f"Task {display}: STDERR: {preview(stderr)}")
+    return lines

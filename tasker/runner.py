@@ -1,0 +1,238 @@
+"""The run loop: decide -> (journal) -> act -> fold, until the decision is to finish.
+
+    WorkflowRunner.run():
+        emit RunStarted
+        repeat:
+            a signal arrived?          -> emit RunInterrupted (decide then finishes 130/143)
+            action = decide(wf, state) (pure; its log lines are printed here)
+            Goto                       -> emit Routed
+            RunAttempt / SkipTask      -> shim attempt (execute.run_attempt) / skipped result
+            StoreReturn / MakeDecision -> store the result
+            SleepAfter                 -> interruptible sleep, emit Slept
+            RunBlock                   -> blocks.run_block (subtasks in worker threads)
+            Finish                     -> emit RunFinished, stop
+        remove spilled output after success (unless --keep-output), write the JSON document
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from tasker.engine import actions as act
+from tasker.engine import events as ev
+from tasker.engine.blocks import parallel_subtasks, run_block
+from tasker.engine.context import Clock, RealClock, Recorder, RunContext, Sink
+from tasker.engine.decide import DecideContext, decide
+from tasker.engine.execute import AttemptPlan, run_attempt
+from tasker.engine.lines import secrets_of
+from tasker.engine.outcome import RunOutcome
+from tasker.engine.results import skipped_result, text_result
+from tasker.engine.state import RunState
+from tasker.errors import RunAbort
+from tasker.report.output_json import new_execution_id, run_document, write_document
+from tasker.report.progress import Progress, ProgressLog
+
+
+def run_workflow(wf: Any, options: Any, exec_config: Any, log: Any, shim: Any = None, *,
+                 clock: Clock | None = None, env: dict[str, str] | None = None,
+                 sinks: tuple[Sink, ...] = ()) -> RunOutcome:
+    """Run a validated workflow to its end; write the JSON document; return how it ended."""
+    runner = WorkflowRunner(wf, options, exec_config, log, clock=clock, env=env, sinks=sinks)
+    if shim is not None or not options.run:
+        return runner.run(shim)
+    from tasker.shim_client import ShimClient
+
+    runner.run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with ShimClient(runner.run_dir) as client:
+        return runner.run(client)
+
+
+class WorkflowRunner:
+    """One run of one workflow (see the module docstring for the loop)."""
+
+    def __init__(self, wf: Any, options: Any, exec_config: Any, log: Any, *,
+                 clock: Clock | None = None, env: dict[str, str] | None = None,
+                 sinks: tuple[Sink, ...] = ()):
+        self.wf, self.options, self.exec_config = wf, options, exec_config
+        self.run_id = f"{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:8]}"
+        self.run_dir = Path(options.base_dir) / "runs" / self.run_id
+        self.progress = Progress(sys.stdout) if Progress.wanted(sys.stdout) else None
+        self.log = ProgressLog(log, self.progress) if self.progress else log
+        self.state = RunState()
+        all_sinks = (*sinks, self.progress) if self.progress else sinks
+        self.recorder = Recorder(self.state, all_sinks)
+        self.clock = clock or RealClock()
+        self.env = dict(os.environ if env is None else env)
+        self.execution_id = new_execution_id()
+        self.decide_ctx = DecideContext(fire_and_forget=options.fire_and_forget,
+                                        start_from=options.start_from)
+
+    def run(self, shim: Any) -> RunOutcome:
+        """Drive the loop with this shim (None in a dry run)."""
+        globals_ = self.wf.global_values()
+        rc = RunContext(self.wf, self.options, self.exec_config, self.log, shim, self.recorder,
+                        self.clock, self.env, None if not self.options.run else self.run_dir,
+                        secrets_of(globals_))
+        self.recorder.emit(ev.RunStarted(
+            at=self.clock.now(), run_id=self.run_id, task_file=self.options.task_file,
+            args=tuple(self.options.cli_args), globals=globals_,
+            dry_run=not self.options.run, start_from=self.options.start_from))
+        if self.progress:
+            self.progress.start()
+        try:
+            with _signal_handlers(rc):
+                finish = self._loop(rc)
+        finally:
+            if self.progress:
+                self.progress.close()
+        return self._conclude(rc, finish)
+
+    def _loop(self, rc: RunContext) -> act.Finish:
+        while True:
+            if rc.signal_name and not self.state.interrupted:
+                self.recorder.emit(ev.RunInterrupted(at=self.clock.now(),
+                                                     signal_name=rc.signal_name))
+            action = decide(self.wf, self.state, self.decide_ctx)
+            for level, msg in action.messages:
+                getattr(self.log, level)(msg)
+            if isinstance(action, act.Finish):
+                return action
+            try:
+                self._perform(rc, action)
+            except RunAbort as exc:
+                self.log.error(exc.message)
+                return act.Finish(exit_code=exc.exit_code, status="failed", reason=exc.message,
+                                  last_task=self.state.visit.task_id if self.state.visit
+                                  else self.state.last_task)
+
+    def _perform(self, rc: RunContext, action: act.Action) -> None:
+        now = self.clock.now()
+        if isinstance(action, act.Goto):
+            self.recorder.emit(ev.Routed(at=now, from_task=action.from_task,
+                                         to_task=action.to_task, why=action.why))
+        elif isinstance(action, act.RunAttempt):
+            self._attempt(rc, action)
+        elif isinstance(action, act.SkipTask):
+            self._store(action.task_id, skipped_result(action.task_id), "skipped")
+        elif isinstance(action, act.StoreReturn):
+            result = text_result(action.task_id, action.code, action.code == 0)
+            self._store(action.task_id, result, "success" if action.code == 0 else "failed")
+        elif isinstance(action, act.SleepAfter):
+            self.log.info(f"Task {action.task_id}: Sleeping for {action.seconds:g} seconds")
+            if self.options.run:
+                self.clock.sleep(action.seconds, rc.stop)
+            self.recorder.emit(ev.Slept(at=self.clock.now(), task_id=action.task_id,
+                                        seconds=action.seconds))
+        elif isinstance(action, act.RunBlock):
+            run_block(rc, self.wf.tasks[action.task_id])
+        elif isinstance(action, act.MakeDecision):
+            word = "success" if action.passed else "failure"
+            result = text_result(action.task_id, 0 if action.passed else 1, action.passed,
+                                 f"Decision: {word}")
+            self.recorder.emit(ev.DecisionMade(at=now, task_id=action.task_id,
+                                               passed=action.passed, result=result))
+
+    def _attempt(self, rc: RunContext, action: act.RunAttempt) -> None:
+        if action.delay > 0 and self.options.run and not self.clock.sleep(action.delay, rc.stop):
+            return
+        task = self.wf.tasks[action.task_id]
+        display = f"{task.id}.{action.iteration}" if action.iteration else str(task.id)
+        run_attempt(rc, AttemptPlan(task, display, iteration=action.iteration,
+                                    retry=action.retry))
+
+    def _store(self, task_id: int, result: Any, outcome: str) -> None:
+        self.recorder.emit(ev.AttemptFinished(at=self.clock.now(), task_id=task_id, attempt=0,
+                                              outcome=outcome, result=result))
+
+    def _conclude(self, rc: RunContext, finish: act.Finish) -> RunOutcome:
+        state = self.state
+        self.recorder.emit(ev.RunFinished(
+            at=self.clock.now(), exit_code=finish.exit_code,
+            status="success" if finish.status == "success" else "failed",
+            reason=finish.reason, last_task=finish.last_task, signal_name=rc.signal_name))
+        if finish.status == "success" and not self.options.keep_output:
+            _remove_files(rc.spill_files)
+        host, command = self._last_command(finish.last_task)
+        outcome = RunOutcome(exit_code=finish.exit_code, status=finish.status,
+                             reason=finish.reason, last_task=finish.last_task,
+                             last_hostname=host, last_command=command,
+                             signal_name=rc.signal_name)
+        if self.options.output_json:
+            outcome.json_path = self._write_json(finish, state)
+        return outcome
+
+    def _last_command(self, task_id: int | None) -> tuple[str, str]:
+        task = self.wf.tasks.get(task_id) if task_id is not None else None
+        if task is not None and task.kind == "parallel":
+            return "parallel", f"parallel execution of tasks {parallel_subtasks(self.wf, task)}"
+        if task is not None and task.kind == "conditional":
+            return "conditional", "conditional execution"
+        intent = self.state.last_intent
+        if intent is not None and intent.task_id == task_id:
+            return intent.hostname or "localhost", intent.command_line
+        return "localhost", ""
+
+    def _write_json(self, finish: act.Finish, state: RunState) -> str | None:
+        path = self.options.output_json
+        meta = {"task_file": self.options.task_file, "execution_id": self.execution_id,
+                "status": finish.status, "exit_code": finish.exit_code,
+                "reason": finish.reason, "failed_task": finish.last_task,
+                "start": state.started_at, "end": self.clock.now(),
+                "log_file": _log_path(self.log), "journal": None, "journal_chain_head": None,
+                "metrics": {"attempts": sum(len(a) for a in state.attempts.values()),
+                            "journal_ms": None}}
+        try:
+            write_document(path, run_document(self.wf, state, meta))
+        except OSError as exc:
+            self.log.warn(f"JSON output not written to {path}: {exc}")
+            return None
+        self.log.info(f"# Workflow output written to: {path}")
+        return path
+
+
+def _log_path(log: Any) -> str | None:
+    path = getattr(log, "log_path", None)
+    return str(path) if path else None
+
+
+def _remove_files(paths: set[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            Path(path).unlink()
+
+
+@contextlib.contextmanager
+def _signal_handlers(rc: RunContext):
+    """SIGINT/SIGTERM: stop starting work and cancel running shims; a 2nd SIGINT skips grace."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, _frame: object) -> None:
+        name = signal.Signals(signum).name
+        if rc.signal_name is None:
+            rc.signal_name = name
+            rc.log.warn(f"Received {name}, initiating graceful shutdown...")
+            rc.stop.set()
+            rc.cancel_all(skip_grace=False)
+        elif signum == signal.SIGINT:
+            rc.skip_grace = True
+            rc.cancel_all(skip_grace=True)
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+__all__ = ["RunOutcome", "WorkflowRunner", "run_workflow"]
