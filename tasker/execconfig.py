@@ -1,0 +1,255 @@
+"""Execution types: the `execution_types.yaml` model, its lookup and the argv templates.
+
+`local` is built in: argv = [command] + shlex.split(expandvars(arguments)), no shell.
+Every other type comes from the YAML file (REFERENCE §6): `platforms.<os>` holds the
+platform defaults and one entry per type (`binary`, `command_template`, `timeout`,
+`validation_test`); a top-level `aliases:` map names alternatives. Type names and the
+names looked up are lower-cased.
+
+Lookup (SPEC §B): `$TASKER_EXEC_CONFIG`, then `./cfg/execution_types.yaml` in the working
+directory, then the copy shipped in `tasker/data/`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tasker.errors import ExecConfigError, Location, TaskerError
+
+LOCAL = "local"
+CONFIG_ENV = "TASKER_EXEC_CONFIG"
+CWD_CONFIG = Path("cfg") / "execution_types.yaml"
+PACKAGED_CONFIG = Path(__file__).parent / "data" / "execution_types.yaml"
+DEFAULT_TEMPLATE = ("{binary}", "{hostname}", "{command}", "{arguments_split}")
+
+_PLACEHOLDER = re.compile(r"\{(binary|hostname|command|arguments)\}")
+_ENV_REF = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+
+
+class ArgumentSplitError(TaskerError):
+    """`arguments` cannot be split shell-style (for example an unclosed quote)."""
+
+    exit_code = 20
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ValidationTest(_Frozen):
+    """The connection test of an exec type, run through the type's own template."""
+
+    command: str
+    arguments: str = ""
+    expected_exit: int | None = None
+    expected_output: str | None = None
+    timeout: int | None = None
+
+
+class ExecType(_Frozen):
+    """One configured execution type."""
+
+    name: str
+    description: str = ""
+    binary: str | None = None
+    command_template: tuple[str, ...] = DEFAULT_TEMPLATE
+    timeout: int | None = None
+    validation_test: ValidationTest | None = None
+
+
+class ExecConfig(_Frozen):
+    """The execution types in force for a run; `source` is the file they came from."""
+
+    source: str | None = None
+    types: dict[str, ExecType] = Field(default_factory=dict)
+    aliases: dict[str, str] = Field(default_factory=dict)
+    platform_default_type: str | None = None
+    default_timeout: int | None = None
+    default_validation_timeout: int | None = None
+
+    def canonical(self, name: str) -> str | None:
+        """The configured type `name` stands for (lower-cased, aliases applied), else None."""
+        key = name.strip().lower()
+        key = self.aliases.get(key, key)
+        if key == LOCAL or key in self.types:
+            return key
+        return None
+
+    def type_names(self) -> list[str]:
+        """`local` first, then the configured types in file order (the `-t` choices)."""
+        return [LOCAL, *(name for name in self.types if name != LOCAL)]
+
+    def default_exec_type(self) -> str:
+        """The platform's `default_exec_type`, else `local`."""
+        return self.platform_default_type or LOCAL
+
+    def timeout_for(self, type_name: str) -> int | None:
+        """The type's own timeout, else the platform `default_timeout`, else None."""
+        exec_type = self.types.get(self.canonical(type_name) or "")
+        if exec_type is not None and exec_type.timeout is not None:
+            return exec_type.timeout
+        return self.default_timeout
+
+    def validation_test(self, type_name: str) -> ValidationTest | None:
+        """The connection test of a type; None for `local`, unknown types or `null` tests."""
+        exec_type = self.types.get(self.canonical(type_name) or "")
+        return exec_type.validation_test if exec_type else None
+
+    def get(self, type_name: str) -> ExecType:
+        """The configured type; raises ExecConfigError naming the available ones."""
+        key = self.canonical(type_name)
+        if key is None or key == LOCAL:
+            raise ExecConfigError(
+                f"Execution types not found in configuration: {type_name}. "
+                f"Available exec types: {', '.join(self.type_names())}"
+            )
+        return self.types[key]
+
+    def build_argv(self, type_name: str, hostname: str, command: str, arguments: str,
+                   env: Mapping[str, str]) -> list[str]:
+        """The argv that runs `command arguments` on `hostname` with this exec type."""
+        expanded = expand_env_vars(arguments, env)
+        if self.canonical(type_name) == LOCAL:
+            return [command, *split_arguments(expanded)]
+        exec_type = self.get(type_name)
+        values = {"binary": exec_type.binary or "", "hostname": hostname,
+                  "command": command, "arguments": expanded}
+        argv: list[str] = []
+        for element in exec_type.command_template:
+            if element == "{arguments_split}":
+                argv.extend(split_arguments(expanded))
+            else:
+                argv.append(_PLACEHOLDER.sub(lambda m: values[m.group(1)], element))
+        return argv
+
+
+def expand_env_vars(text: str, env: Mapping[str, str]) -> str:
+    """`os.path.expandvars` over `env`: `$X` and `${X}`; unset names stay literal."""
+    if "$" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1).strip("{}")
+        return env.get(name, match.group(0))
+
+    return _ENV_REF.sub(replace, text)
+
+
+def split_arguments(arguments: str) -> list[str]:
+    """Shell-style split of `arguments`; raises ArgumentSplitError instead of ValueError."""
+    try:
+        return shlex.split(arguments)
+    except ValueError as exc:
+        raise ArgumentSplitError(f"cannot split arguments {arguments!r}: {exc}",
+                                 Location(field="arguments")) from exc
+
+
+def platform_key(platform: str = sys.platform) -> str:
+    """The `platforms:` key for this OS: linux, darwin or windows."""
+    if platform.startswith("win"):
+        return "windows"
+    return "darwin" if platform == "darwin" else "linux"
+
+
+def find_config(env: Mapping[str, str], cwd: Path) -> Path | None:
+    """The config file to use (SPEC §B order), or None when there is none at all."""
+    explicit = env.get(CONFIG_ENV)
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ExecConfigError(f"{CONFIG_ENV} names no readable file: {explicit}",
+                                  Location(file=explicit))
+        return path
+    for path in (cwd / CWD_CONFIG, PACKAGED_CONFIG):
+        if path.is_file():
+            return path
+    return None
+
+
+def load_exec_config(env: Mapping[str, str], cwd: Path) -> ExecConfig:
+    """Find and load the execution types; raises ExecConfigError naming file and line."""
+    path = find_config(env, cwd)
+    if path is None:
+        return ExecConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExecConfigError(f"cannot read execution types: {exc}",
+                              Location(file=str(path))) from exc
+    return parse_exec_config(text, str(path))
+
+
+def parse_exec_config(text: str, source: str) -> ExecConfig:
+    """Build an ExecConfig from YAML text (pure); `source` names it in errors."""
+    data = _load_yaml(text, source)
+    if data is None:
+        return ExecConfig(source=source)
+    if not isinstance(data, dict):
+        raise ExecConfigError("the top level must be a mapping", Location(file=source))
+    platforms = data.get("platforms") or {}
+    platform = platforms.get(platform_key()) if isinstance(platforms, dict) else None
+    platform = platform if isinstance(platform, dict) else {}
+    try:
+        return ExecConfig(
+            source=source,
+            types=_types(platform, source),
+            aliases=_aliases(data.get("aliases"), source),
+            platform_default_type=_lower(platform.get("default_exec_type")),
+            default_timeout=platform.get("default_timeout"),
+            default_validation_timeout=platform.get("default_validation_timeout"),
+        )
+    except ValidationError as exc:
+        raise ExecConfigError(f"invalid execution types: {_first_error(exc)}",
+                              Location(file=source)) from exc
+
+
+def _load_yaml(text: str, source: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ExecConfigError(f"invalid YAML: {problem}",
+                              Location(file=source, line=line)) from exc
+
+
+def _types(platform: dict[str, Any], source: str) -> dict[str, ExecType]:
+    types = {}
+    for name, entry in platform.items():
+        if isinstance(entry, dict) and ("binary" in entry or "command_template" in entry):
+            key = str(name).lower()
+            try:
+                types[key] = ExecType(**{**entry, "name": key})
+            except ValidationError as exc:
+                raise ExecConfigError(f"exec type '{key}': {_first_error(exc)}",
+                                      Location(file=source)) from exc
+    return types
+
+
+def _aliases(raw: Any, source: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ExecConfigError("'aliases' must be a mapping", Location(file=source))
+    return {str(k).lower(): str(v).lower() for k, v in raw.items()}
+
+
+def _lower(value: Any) -> str | None:
+    return str(value).lower() if value else None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}"

@@ -1,0 +1,140 @@
+"""`python -m tasker` as a real process: exit codes and streams of the start-up paths."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TASKS = "task=0\nhostname=localhost\ncommand=echo\narguments=hi\n"
+
+pytestmark = pytest.mark.slow
+
+
+def tasker(tmp_path: Path, *args: str, text: str | None = TASKS) -> subprocess.CompletedProcess:
+    if text is not None:
+        (tmp_path / "f.txt").write_text(text)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKER_", "TASK_EXEC"))}
+    env.update(HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-m", "tasker", *args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert "Traceback" not in proc.stdout + proc.stderr
+    return proc
+
+
+def test_version(tmp_path):
+    proc = tasker(tmp_path, "--version", text=None)
+    assert (proc.returncode, proc.stdout) == (0, "TASKER v2.2.0 (tasker 0.1.0)\n")
+
+
+def test_help_lists_the_d8_flags(tmp_path):
+    proc = tasker(tmp_path, "--help", text=None)
+    assert proc.returncode == 0
+    for flag in ("--timeout", "--memory-limit", "--kill-grace", "--in-doubt", "--keep-output"):
+        assert flag in proc.stdout
+
+
+def test_connection_test_flag_exits_2_explaining_host_validation(tmp_path):
+    proc = tasker(tmp_path, "f.txt", "-r", "-c")
+    assert proc.returncode == 2
+    assert "connection tests are part of host validation" in proc.stderr
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert tasker(tmp_path, text=None).returncode == 2
+    assert tasker(tmp_path, "f.txt", "--bogus").returncode == 2
+    assert tasker(tmp_path, "f.txt", "-t", "nope").returncode == 2
+
+
+def test_missing_task_file_exits_1_on_stderr(tmp_path):
+    proc = tasker(tmp_path, "missing.txt", text=None)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("ERROR: Failed to read task file 'missing.txt'")
+    assert proc.stdout == ""
+
+
+def test_non_utf8_task_file_exits_1(tmp_path):
+    (tmp_path / "bin.txt").write_bytes(b"task=0\n\xff\xfe\n")
+    proc = tasker(tmp_path, "bin.txt", text=None)
+    assert proc.returncode == 1 and "not UTF-8" in proc.stderr
+
+
+def test_cli_only_flag_in_the_file_exits_20_naming_the_line(tmp_path):
+    proc = tasker(tmp_path, "f.txt", text="# x\n--help\n" + TASKS)
+    assert proc.returncode == 20
+    assert "File-defined argument '--help' is not allowed (CLI-only flag)" in proc.stderr
+    assert "f.txt:2" in proc.stderr
+
+
+def test_single_dash_long_flag_in_the_file_exits_2(tmp_path):
+    proc = tasker(tmp_path, "f.txt", text="-auto-recovery\n" + TASKS)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("ERROR: f.txt:1: Invalid argument syntax")
+
+
+def test_bad_value_in_the_file_exits_2(tmp_path):
+    assert tasker(tmp_path, "f.txt", text="--log-level=LOUD\n" + TASKS).returncode == 2
+
+
+def test_show_effective_args_exits_0_before_parsing(tmp_path):
+    text = "--log-level=DEBUG\n--timeout=60\n--skip-validation\ntask=abc\n"
+    proc = tasker(tmp_path, "f.txt", "--show-effective-args", "-p", "x", text=text)
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert "Action: BLOCKED" in lines[1]
+    start = lines.index("Effective TASKER arguments (file + CLI merged):")
+    assert lines[start + 1] == "=" * 60
+    assert lines[start + 2:start + 5] == ["File-defined arguments from f.txt:",
+                                          "  --log-level=DEBUG", "  --timeout=60"]
+    final = lines[lines.index("Final effective arguments:") + 1:]
+    assert final == sorted(final)
+    for expected in ("  --log-level: DEBUG", "  --project: x", "  --show-effective-args: True",
+                     "  --timeout: 60"):
+        assert expected in final
+    assert not any("skip-validation" in line for line in final)
+
+
+def test_closed_stdout_does_not_break_the_run(tmp_path):
+    (tmp_path / "f.txt").write_text(TASKS)
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        ["bash", "-c", f"{sys.executable} -m tasker f.txt -d --show-plan < /dev/null | head -c1"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.stderr == ""
+
+
+@pytest.mark.parametrize(("signum", "code", "name"), [(15, 143, "SIGTERM"), (2, 130, "SIGINT")])
+def test_signal_at_the_plan_prompt_ends_with_summary_and_128_plus_signal(tmp_path, signum,
+                                                                          code, name):
+    (tmp_path / "f.txt").write_text(TASKS)
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "tasker", "f.txt", "--show-plan", "-p", "p"],
+                            cwd=tmp_path, env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        waited = ""
+        while "Proceed with execution?" not in waited:
+            waited += proc.stdout.read(1)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.stdin.close()
+    assert proc.returncode == code
+    assert f"WARN: Received {name}, initiating graceful shutdown..." in out
+    assert "Traceback" not in err
+    row = (tmp_path / "home/TASKER/project/p.summary").read_text().splitlines()[1].split("\t")
+    assert row[2] == str(code) and row[6].endswith(f"[GRACEFUL_SHUTDOWN_{name}]")
+
+
+def test_example_workflow_runs_for_real(tmp_path):
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tasker", "examples/hello.txt", "-r", "--skip-host-validation"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Task 2: STDOUT: Task 1 printed: Hello from tasker says hi" in proc.stdout
