@@ -1,0 +1,144 @@
+"""Pre-started launcher: keeps forked, warmed-up spare shims waiting for attempts.
+
+`python -m executor_shim.launcher FD [SPARES [DIR]]`: FD is one end of a SOCK_SEQPACKET socketpair.
+Each message is an attempt spec (JSON) with the write end of that attempt's status pipe
+attached (SCM_RIGHTS). Spare processes, forked ahead of time, wait on that socket; the kernel
+hands each message to exactly one of them. The spare that got it reports "T<pid>" to the
+launcher (which forks a replacement), unties itself from the launcher and becomes that
+attempt's shim (own session, subreaper), so it survives the launcher and the supervisor.
+An idle spare dies with the launcher (PR_SET_PDEATHSIG, cleared once it has work), so a dead
+launcher shows as a closed socket to the client. The launcher exits when the client's end of
+the socket closes, or when spares keep dying before taking any work. With DIR, each spare
+pre-writes its shim.json and an empty result temp file there, to be renamed into its attempt
+directory (much cheaper than creating them on the attempt's critical path).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import select
+import signal
+import socket
+import sys
+
+from executor_shim import resultfile, shim, spawn
+from executor_shim.spec import spec_from_json
+
+DEFAULT_SPARES = 2
+MAX_BARREN_DEATHS = 10
+PR_SET_PDEATHSIG = 1
+
+
+def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | None) -> int:
+    shim.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != launcher:
+        return 0
+    shim.detach()
+    shim.warm_up()
+    spawn.prepare_pipes()
+    if prepare_dir:
+        with contextlib.suppress(OSError):
+            resultfile.prepare(prepare_dir, shim.identity())
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 1, socket.MSG_CMSG_CLOEXEC)
+        except InterruptedError:
+            continue
+        if msg and fds:
+            break
+        for fd in fds:
+            os.close(fd)
+        if not msg:
+            resultfile.discard_prepared()
+            return 0
+    shim.prctl(PR_SET_PDEATHSIG, 0)
+    sock.close()
+
+    def taken() -> None:
+        with contextlib.suppress(OSError):
+            os.write(notify, f"T{os.getpid()}\n".encode())
+            os.close(notify)
+
+    return shim.run_shim(spec_from_json(msg), fds[0], on_started=taken)
+
+
+class _Spares:
+    """The launcher's bookkeeping: idle spares by pidfd, forks and replacements."""
+
+    def __init__(self, sock: socket.socket, count: int, prepare_dir: str | None = None):
+        self.sock = sock
+        self.count = count
+        self.prepare_dir = prepare_dir
+        self.notify_r, self.notify_w = os.pipe()
+        self.poller = select.poll()
+        self.poller.register(self.notify_r, select.POLLIN)
+        self.poller.register(sock.fileno(), select.POLLRDHUP)
+        self.idle: dict[int, int] = {}  # pidfd -> pid
+        self.barren_deaths = 0
+
+    def fork(self) -> None:
+        """Start one spare (if fork fails, clients fall back to a direct start)."""
+        launcher = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError:
+            return
+        if pid == 0:
+            code = 1
+            try:
+                code = _spare(self.sock, launcher, self.notify_w, self.prepare_dir)
+            except BaseException:  # a forked child must never return into the launcher loop
+                code = 1
+            finally:
+                os._exit(code)
+        with contextlib.suppress(OSError):
+            pidfd = os.pidfd_open(pid)
+            self.idle[pidfd] = pid
+            self.poller.register(pidfd, select.POLLIN)
+
+    def _forget(self, pid: int) -> None:
+        for pidfd, known in list(self.idle.items()):
+            if known == pid:
+                self.poller.unregister(pidfd)
+                os.close(pidfd)
+                del self.idle[pidfd]
+
+    def serve(self) -> None:
+        """Keep `count` spares idle until the client hangs up."""
+        for _ in range(self.count):
+            self.fork()
+        while self.barren_deaths < MAX_BARREN_DEATHS:
+            for fd, _event in self.poller.poll():
+                if fd == self.sock.fileno():
+                    return
+                if fd == self.notify_r:
+                    self._on_taken(os.read(self.notify_r, 4096))
+                elif fd in self.idle:  # an idle spare died without taking work
+                    self._forget(self.idle[fd])
+                    self.barren_deaths += 1
+                    self.fork()
+
+    def _on_taken(self, data: bytes) -> None:
+        for line in data.split():
+            self._forget(int(line[1:]))
+            self.barren_deaths = 0
+            self.fork()
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: serve on the inherited socket descriptor."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.setsid()
+    count = int(argv[1]) if len(argv) > 1 else DEFAULT_SPARES
+    gc.freeze()  # the imported heap stays shared (untouched by GC) in every forked spare
+    prepare_dir = argv[2] if len(argv) > 2 else None
+    _Spares(socket.socket(fileno=int(argv[0])), max(1, count), prepare_dir).serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

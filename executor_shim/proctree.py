@@ -1,0 +1,106 @@
+"""Process-tree inspection through /proc: descendants, tree RSS, process identity."""
+# The shim handles str paths and raw fds on its hot path, as os.* returns them.
+# ruff: noqa: PTH110, PTH208
+
+from __future__ import annotations
+
+import os
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+_HAS_CHILDREN_FILE = os.path.exists(f"/proc/self/task/{os.getpid()}/children")
+
+
+def read_boot_id() -> str:
+    """The kernel's boot id (changes on every boot)."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (index 0 = state)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    return raw[raw.rfind(b")") + 2:].decode().split()
+
+
+def start_ticks(pid: int) -> int | None:
+    """Start time of PID in clock ticks after boot, or None when it does not exist."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields else None
+
+
+def state_of(pid: int) -> str | None:
+    """Single-letter process state (R, S, D, Z, ...), or None when gone."""
+    fields = _stat_fields(pid)
+    return fields[0] if fields else None
+
+
+def _children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                found.extend(int(x) for x in fh.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _children_by_scan(root: int) -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            fields = _stat_fields(int(name))
+            if fields:
+                tree.setdefault(int(fields[1]), []).append(int(name))
+    return tree
+
+
+def descendants(root: int) -> list[int]:
+    """Every live or zombie descendant of `root` (walks children lists, not all of /proc)."""
+    scan = None if _HAS_CHILDREN_FILE else _children_by_scan(root)
+    result: list[int] = []
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        kids = _children_of(pid) if scan is None else scan.get(pid, [])
+        result.extend(kids)
+        stack.extend(kids)
+    return result
+
+
+def rss_of(pid: int) -> int:
+    """Resident set size of one process in bytes (0 when gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_rss(pids: list[int]) -> int:
+    """Summed RSS of the given processes in bytes."""
+    return sum(rss_of(pid) for pid in pids)
+
+
+def own_peak_rss() -> int:
+    """This process's own peak RSS (VmHWM) in bytes."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0

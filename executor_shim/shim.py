@@ -1,0 +1,158 @@
+"""The shim process body: detach, announce identity, run the attempt, write result.json.
+
+Status pipe protocol (write end held by the shim, read end by the supervisor's client):
+    "ID <shim pid> <start ticks> <boot id> <command pid or 0>\\n"   once the command started
+    "OK\\n"                                                        result.json is durable
+    "ERR <json>\\n"   result.json could not be written; <json> is a result without the texts
+EOF closes the pipe when the shim is done (or died). The shim ignores EPIPE on this pipe:
+a dead supervisor never stops it from finishing its attempt.
+"""
+# The shim handles str paths and raw fds on its hot path, as os.* returns them.
+# ruff: noqa: PTH118
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import json
+import os
+import signal
+import traceback
+from collections.abc import Callable
+
+from executor_shim import proctree, resultfile
+from executor_shim.attempt import Announcer, Attempt
+from executor_shim.spec import Spec, spec_from_json
+
+PR_SET_CHILD_SUBREAPER = 36
+_BOOT_ID = proctree.read_boot_id()
+
+
+_LIBC = None
+_DETACHED = False
+
+
+def prctl(option: int, value: int) -> bool:
+    """prctl(2) through ctypes (no other stdlib route); False when unavailable."""
+    global _LIBC
+    try:
+        if _LIBC is None:
+            _LIBC = ctypes.CDLL(None, use_errno=True)
+        return _LIBC.prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants re-parent to this process (so we can find and reap them)."""
+    return prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+def detach() -> None:
+    """Own session, subreaper, default dispositions for what a launcher may have ignored."""
+    global _DETACHED
+    if _DETACHED:
+        return
+    with contextlib.suppress(OSError):
+        os.setsid()
+    become_subreaper()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    _DETACHED = True
+
+
+def _send(status_fd: int | None, line: str) -> None:
+    if status_fd is None:
+        return
+    with contextlib.suppress(OSError):
+        os.write(status_fd, line.encode())
+
+
+def identity() -> dict:
+    """This process's identity as shim.json records it."""
+    me = os.getpid()
+    return {"pid": me, "start_ticks": proctree.start_ticks(me) or 0, "boot_id": _BOOT_ID}
+
+
+class _Announcer(Announcer):
+    """Writes shim.json before the command starts, then the ID line and spec.json."""
+
+    def __init__(self, spec: Spec, status_fd: int | None,
+                 on_started: Callable[[], None] | None = None):
+        self.spec = spec
+        self.status_fd = status_fd
+        self.on_started = on_started
+        self.identity = identity()
+        self.me, self.ticks = self.identity["pid"], self.identity["start_ticks"]
+
+    def before_spawn(self) -> None:
+        """shim.json first: whoever can know of the command can also adopt its shim."""
+        with contextlib.suppress(OSError):
+            resultfile.write_identity(self.spec.attempt_dir, self.identity)
+
+    def after_spawn(self, command_pid: int | None) -> None:
+        """Tell the supervisor who we are; keep a copy of the spec."""
+        _send(self.status_fd,
+              f"ID {self.me} {self.ticks} {_BOOT_ID or '-'} {command_pid or 0}\n")
+        with contextlib.suppress(OSError):
+            resultfile.write_atomic(self.spec.attempt_dir, "spec.json",
+                                    json.dumps(dataclasses.asdict(self.spec)).encode(),
+                                    durable=False)
+        if self.on_started is not None:
+            self.on_started()
+
+
+_SAMPLE_SPEC = json.dumps({"argv": ["true"], "attempt_dir": "/", "env": dict(os.environ),
+                           "timeout": 1.0, "patterns": {"stdout": ["x"]}})
+
+
+def warm_up() -> None:
+    """Exercise the cheap parts of an attempt once (idle launcher spares do this, so the
+    pages they touch are copied before an attempt arrives, not during it)."""
+    spec = spec_from_json(_SAMPLE_SPEC)
+    attempt = Attempt(spec, _Announcer(spec, None))
+    attempt.captures["stdout"].feed(b"warm-up\n")
+    summary = attempt._summary(0.0, 0.0, "warm-up")
+    json.dumps(summary, ensure_ascii=False).encode()
+    json.dumps(dataclasses.asdict(spec))
+
+
+def _crash_result(error: str) -> dict:
+    return {"exit_code": 1, "shim_error": error}
+
+
+def run_shim(spec: Spec, status_fd: int | None = None,
+             on_started: Callable[[], None] | None = None) -> int:
+    """Detach, run one attempt and write its result; returns the shim's own exit status.
+
+    `on_started` runs once the command is running and announced (a spare tells its launcher
+    then, so the replacement fork does not compete with this attempt's start).
+    """
+    detach()
+    try:
+        result = Attempt(spec, _Announcer(spec, status_fd, on_started)).run()
+    except Exception:
+        with contextlib.suppress(OSError), open(os.path.join(spec.attempt_dir, "shim.err"),
+                                                "a") as fh:
+            fh.write(traceback.format_exc())
+        result = _crash_result("executor shim failed: " + traceback.format_exc(limit=1))
+    try:
+        resultfile.write_result(spec.attempt_dir, result)
+    except OSError as exc:
+        brief = {k: v for k, v in result.items() if k not in ("stdout", "stderr")}
+        first = f"{result['shim_error']}; " if result.get("shim_error") else ""
+        brief["shim_error"] = f"{first}cannot write result.json: {exc}"
+        _finish(status_fd, "ERR " + json.dumps(brief) + "\n")
+        return 1
+    _finish(status_fd, "OK\n")
+    return 0
+
+
+def _finish(status_fd: int | None, line: str) -> None:
+    """Send the last status line and close the pipe now (EOF = done), not at exit."""
+    _send(status_fd, line)
+    if status_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(status_fd)

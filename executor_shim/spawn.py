@@ -1,0 +1,69 @@
+"""Starting the command: PATH lookup as subprocess does it, posix_spawn in a new group."""
+# The shim handles str paths and raw fds on its hot path, as os.* returns them.
+# ruff: noqa: PTH113, PTH118, PTH120
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import signal
+
+PIPE_SIZE = 1024 * 1024
+# Dispositions a shim (or its launcher) may have changed; the command gets the defaults.
+RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
+                 signal.SIGCHLD, signal.SIGUSR1, signal.SIGQUIT)
+
+
+def resolve(name: str, env: dict[str, str]) -> str:
+    """The file to execute for argv[0], searched on the command's own PATH."""
+    if os.path.dirname(name):
+        return name
+    for directory in os.get_exec_path(env):
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
+
+
+_PREPARED: list[tuple[int, int]] = []
+
+
+def _new_pipe() -> tuple[int, int]:
+    read_end, write_end = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    return read_end, write_end
+
+
+def prepare_pipes(count: int = 2) -> None:
+    """Create output pipes ahead of time (an idle launcher spare does this)."""
+    _PREPARED.extend(_new_pipe() for _ in range(count))
+
+
+def output_pipe() -> tuple[int, int]:
+    """A close-on-exec pipe with a large buffer (fewer wake-ups for big outputs)."""
+    return _PREPARED.pop(0) if _PREPARED else _new_pipe()
+
+
+def spawn(argv: list[str], env: dict[str, str], cwd: str | None, out_w: int, err_w: int) -> int:
+    """Start argv in its own process group, stdin from /dev/null; return its pid.
+
+    Raises OSError with the OS error text, naming argv[0] as written (like subprocess).
+    """
+    if not argv:
+        raise FileNotFoundError(errno.ENOENT, "empty command line", "")
+    if cwd:
+        os.chdir(cwd)
+    path = resolve(argv[0], env)
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, out_w, 1),
+        (os.POSIX_SPAWN_DUP2, err_w, 2),
+    ]
+    try:
+        return os.posix_spawn(path, argv, env, file_actions=actions, setpgroup=0,
+                              setsigdef=RESET_SIGNALS)
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, argv[0]) from None

@@ -1,0 +1,379 @@
+"""Supervisor side of the executor shim: spawn (through a pre-started launcher), wait, cancel,
+adopt an attempt left by a crashed supervisor, and verify a shim's identity before signalling.
+
+    client = ShimClient(run_dir)             # starts `executor_shim.launcher` in the background
+    handle = client.start(spec)              # writes spec.json, hands it to the launcher
+    selectors/select on handle.fileno()      # readable (EOF) when the shim has finished
+    result = handle.wait()                   # reads result.json -> AttemptResult
+    handle.cancel(skip_grace=False)          # SIGTERM (grace) or SIGUSR1 (no grace) to the shim
+
+If the launcher is gone the client restarts it once, then falls back to starting
+`python -m executor_shim` directly; either way each attempt has its own shim process in its
+own session, which outlives the supervisor and the launcher.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import executor_shim
+from executor_shim import proctree
+from tasker.errors import TaskerError
+from tasker.shim_protocol import AttemptResult, AttemptSpec, StreamResult
+
+START_TIMEOUT = 30.0
+_SHIM_ROOT = str(Path(executor_shim.__file__).resolve().parent.parent)
+_BOOTSTRAP = ("import sys; sys.path.insert(0, {root!r}); from executor_shim.{module} import main;"
+              " sys.exit(main(sys.argv[1:]))")
+
+
+class ShimStartError(TaskerError):
+    """The executor shim could not be started at all (not the command: the shim itself)."""
+
+
+def _python(module: str) -> list[str]:
+    return [sys.executable, "-I", "-S", "-c", _BOOTSTRAP.format(root=_SHIM_ROOT, module=module)]
+
+
+def current_boot_id() -> str:
+    """This machine's boot id."""
+    return proctree.read_boot_id()
+
+
+def process_matches(pid: int, start_ticks: int, boot_id: str) -> bool:
+    """True when `pid` is still the very process identified by start time and boot id."""
+    return boot_id in ("", current_boot_id()) and proctree.start_ticks(pid) == start_ticks
+
+
+def text_stream(text: str) -> StreamResult:
+    """A small in-memory StreamResult holding `text`."""
+    data = text.encode()
+    return StreamResult(bytes=len(data), lines=text.count("\n") + (0 if text.endswith("\n")
+                        else 1) if text else 0, sha256=hashlib.sha256(data).hexdigest(),
+                        text=text, spilled=False, file=None, head=text, matches={})
+
+
+def failed_result(error: str) -> AttemptResult:
+    """A result for an attempt whose shim ended without a usable result.json."""
+    return AttemptResult(exit_code=1, shim_error=error, stderr=text_stream(error))
+
+
+def load_result(attempt_dir: Path, status: bytes = b"") -> AttemptResult:
+    """The attempt's result: result.json, else the shim's ERR status line, else a failure."""
+    path = attempt_dir / "result.json"
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raw = None
+    if raw is not None:
+        try:
+            return AttemptResult.model_validate_json(raw)
+        except ValueError:
+            with contextlib.suppress(ValueError, AttributeError):
+                return failed_result(str(json.loads(raw).get("shim_error")))
+            return failed_result(f"unreadable result file {path}")
+    for line in status.decode(errors="replace").splitlines():
+        if line.startswith("ERR "):
+            with contextlib.suppress(ValueError):  # streams were lost with result.json
+                brief = AttemptResult.model_validate_json(line[4:])
+                error = brief.shim_error or "executor shim failed"
+                return brief.model_copy(update={"exit_code": 1, "shim_error": error,
+                                                "stderr": text_stream(error)})
+    err = attempt_dir / "shim.err"
+    detail = err.read_text(errors="replace").strip() if err.exists() else ""
+    return failed_result("executor shim exited without writing result.json"
+                         + (f": {detail.splitlines()[-1]}" if detail else ""))
+
+
+class AttemptHandle:
+    """A running (or finished) attempt: identity of its shim, completion fd, wait and cancel."""
+
+    def __init__(self, attempt_dir: Path, identity: dict, fd: int, *, status: bytes = b"",
+                 popen: subprocess.Popen | None = None, pidfd_mode: bool = False):
+        self.attempt_dir = attempt_dir
+        self.pid: int = identity["pid"]
+        self.start_ticks: int = identity["start_ticks"]
+        self.start_time: float = self.start_ticks / proctree.CLK_TCK
+        self.boot_id: str = identity["boot_id"]
+        self.command_pid: int | None = identity.get("command_pid") or None
+        self._fd: int | None = fd
+        self._status = status
+        self._popen = popen
+        self._pidfd_mode = pidfd_mode
+        self._result: AttemptResult | None = None
+
+    def fileno(self) -> int:
+        """A descriptor that becomes readable when the shim has finished (for selectors)."""
+        if self._fd is None:
+            raise ValueError("attempt handle already closed")
+        return self._fd
+
+    def wait(self, timeout: float | None = None) -> AttemptResult | None:
+        """The result once the shim has finished; None if `timeout` seconds pass first."""
+        if self._result is not None:
+            return self._result
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._fd], [], [], remaining)
+            if not ready:
+                return None
+            if self._pidfd_mode:
+                break
+            data = os.read(self._fd, 65536)
+            if not data:
+                break
+            self._status = (self._status + data)[-65536:]
+        self._finish()
+        return self._result
+
+    def _finish(self) -> None:
+        self.close()
+        if self._popen is not None:
+            self._popen.wait()
+        self._result = load_result(self.attempt_dir, self._status)
+
+    def is_alive(self) -> bool:
+        """True while the shim process (same pid, start time, boot) is still running."""
+        return self._result is None and process_matches(self.pid, self.start_ticks,
+                                                        self.boot_id)
+
+    def cancel(self, skip_grace: bool = False) -> None:
+        """Ask the shim to stop its command: TERM -> grace -> KILL, or KILL at once."""
+        if self._result is not None:
+            return
+        signum = signal.SIGUSR1 if skip_grace else signal.SIGTERM
+        try:
+            pidfd = os.pidfd_open(self.pid)
+        except OSError:
+            return
+        try:  # identity checked after opening the pidfd, so the signal cannot hit a new pid
+            if process_matches(self.pid, self.start_ticks, self.boot_id):
+                signal.pidfd_send_signal(pidfd, signum)
+        except OSError:
+            pass
+        finally:
+            os.close(pidfd)
+
+    def close(self) -> None:
+        """Release the completion descriptor (the shim keeps running)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class _Launcher:
+    """The pre-started launcher process and its socket."""
+
+    def __init__(self, log_path: Path, extra: tuple[str, ...] = ()):
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with open(log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [*_python("launcher"), str(child.fileno()), *extra], pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                start_new_session=True, close_fds=True)
+        child.close()
+        self.sock = parent
+
+    def submit(self, payload: bytes, status_w: int) -> bool:
+        """Hand one attempt (spec JSON) to the launcher; False when the launcher is gone."""
+        try:
+            socket.send_fds(self.sock, [payload], [status_w])
+            return True
+        except OSError:
+            return False
+
+    def close(self) -> None:
+        """Close the socket (the launcher exits on EOF) and reap the launcher."""
+        self.sock.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _read_identity(fd: int, timeout: float) -> tuple[dict | None, bytes]:
+    """Read the shim's `ID ...` line; (None, bytes) on EOF or timeout before it."""
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in buf:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        data = os.read(fd, 4096) if ready else b""
+        if not data:
+            return None, buf
+        buf += data
+    line, _, rest = buf.partition(b"\n")
+    parts = line.decode().split()
+    if len(parts) != 5 or parts[0] != "ID":
+        return None, buf
+    identity = {"pid": int(parts[1]), "start_ticks": int(parts[2]),
+                "boot_id": "" if parts[3] == "-" else parts[3], "command_pid": int(parts[4])}
+    return identity, rest
+
+
+def _read_identity_file(path: Path, attempts: int = 3) -> dict | None:
+    """shim.json as a dict, retrying briefly when it is caught half-written."""
+    for attempt in range(attempts):
+        try:
+            identity = json.loads(path.read_text())
+            return {"pid": int(identity["pid"]), "start_ticks": int(identity["start_ticks"]),
+                    "boot_id": str(identity["boot_id"])}
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            if attempt + 1 < attempts:
+                time.sleep(0.01)
+    return None
+
+
+class ShimClient:
+    """Starts one shim per attempt (via a pre-started launcher) and adopts orphaned attempts."""
+
+    def __init__(self, run_dir: Path, use_launcher: bool = True, spares: int = 2):
+        self._launcher_args = (str(spares), str(Path(run_dir).absolute() / "spares"))
+        self.run_dir = Path(run_dir)
+        self._lock = threading.Lock()
+        self._launcher: _Launcher | None = None
+        self._use_launcher = use_launcher
+        if use_launcher:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self._launcher = self._new_launcher()
+
+    def __enter__(self) -> ShimClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _new_launcher(self) -> _Launcher | None:
+        try:
+            (self.run_dir / "spares").mkdir(mode=0o700, exist_ok=True)
+            return _Launcher(self.run_dir / "launcher.log", self._launcher_args)
+        except OSError:
+            return None
+
+    def start(self, spec: AttemptSpec) -> AttemptHandle:
+        """Write spec.json into the attempt directory and start its shim."""
+        attempt_dir = Path(spec.attempt_dir).absolute()
+        attempt_dir.mkdir(parents=True, exist_ok=True)
+        if spec.cwd is None or not Path(spec.attempt_dir).is_absolute():
+            spec = spec.model_copy(update={"cwd": spec.cwd or str(Path.cwd()),
+                                           "attempt_dir": str(attempt_dir)})
+        payload = spec.model_dump_json().encode()
+        if self._use_launcher:
+            handle = self._start_via_launcher(attempt_dir, payload)
+            if handle is not None:
+                return handle
+        spec_path = attempt_dir / "spec.json"
+        spec_path.write_bytes(payload)
+        return self._start_direct(attempt_dir, spec_path)
+
+    def _start_via_launcher(self, attempt_dir: Path, payload: bytes) -> AttemptHandle | None:
+        """Start through the launcher, restarting a dead one once; None: use a direct start."""
+        for _ in range(2):
+            launcher = self._live_launcher()
+            if launcher is None:
+                return None
+            handle = self._submit(launcher, attempt_dir, payload)
+            if handle is not None:
+                return handle
+            if (attempt_dir / "shim.json").exists():
+                return self._adopt_started(attempt_dir)
+            self._discard(launcher)
+        return None
+
+    def _live_launcher(self) -> _Launcher | None:
+        with self._lock:
+            if self._launcher is not None and self._launcher.proc.poll() is not None:
+                self._launcher.close()
+                self._launcher = None
+            if self._launcher is None:
+                self._launcher = self._new_launcher()
+            return self._launcher
+
+    def _discard(self, launcher: _Launcher) -> None:
+        with self._lock:
+            if self._launcher is launcher:
+                launcher.close()
+                self._launcher = None
+
+    @staticmethod
+    def _submit(launcher: _Launcher, attempt_dir: Path, payload: bytes) -> AttemptHandle | None:
+        read_end, write_end = os.pipe()
+        try:
+            sent = launcher.submit(payload, write_end)
+        finally:
+            os.close(write_end)
+        identity, rest = _read_identity(read_end, START_TIMEOUT) if sent else (None, b"")
+        if identity is None:
+            os.close(read_end)
+            return None
+        return AttemptHandle(attempt_dir, identity, read_end, status=rest)
+
+    def _adopt_started(self, attempt_dir: Path) -> AttemptHandle:
+        found = self.adopt(attempt_dir)
+        if isinstance(found, AttemptHandle):
+            return found
+        raise ShimStartError(f"executor shim for {attempt_dir} stopped before reporting")
+
+    def _start_direct(self, attempt_dir: Path, spec_path: Path) -> AttemptHandle:
+        read_end, write_end = os.pipe()
+        try:
+            popen = subprocess.Popen(
+                [*_python("__main__"), "--status-fd", str(write_end), str(spec_path)],
+                pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+        except OSError as exc:
+            os.close(read_end)
+            raise ShimStartError(f"cannot start the executor shim: {exc}") from exc
+        finally:
+            os.close(write_end)
+        identity, rest = _read_identity(read_end, START_TIMEOUT)
+        if identity is None:
+            os.close(read_end)
+            popen.wait()
+            raise ShimStartError(f"executor shim for {attempt_dir} stopped before reporting")
+        return AttemptHandle(attempt_dir, identity, read_end, status=rest, popen=popen)
+
+    def adopt(self, attempt_dir: Path) -> AttemptHandle | AttemptResult | None:
+        """Pick up an attempt started by an earlier supervisor.
+
+        Returns its AttemptResult when result.json exists, an AttemptHandle when its shim is
+        still running (identity verified: pid, start time, boot id), else None (in doubt).
+        """
+        attempt_dir = Path(attempt_dir).absolute()
+        if (attempt_dir / "result.json").exists():
+            return load_result(attempt_dir)
+        identity = _read_identity_file(attempt_dir / "shim.json")
+        if identity is None:
+            return None
+        pid = identity["pid"]
+        with contextlib.suppress(OSError):
+            pidfd = os.pidfd_open(pid)
+            if process_matches(pid, identity["start_ticks"], identity["boot_id"]):
+                return AttemptHandle(attempt_dir, identity, pidfd, pidfd_mode=True)
+            os.close(pidfd)
+        if (attempt_dir / "result.json").exists():  # it finished while we looked
+            return load_result(attempt_dir)
+        return None
+
+    def close(self) -> None:
+        """Stop the launcher (running shims are not affected)."""
+        with self._lock:
+            if self._launcher is not None:
+                self._launcher.close()
+                self._launcher = None
+        shutil.rmtree(self.run_dir / "spares", ignore_errors=True)

@@ -1,0 +1,49 @@
+"""The shim protocol: schemas are current, both sides agree on fields, the shim is stdlib-only."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from executor_shim.spec import Spec
+from tasker.shim_protocol import AttemptResult, AttemptSpec, schema_documents
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_protocol_schemas_are_up_to_date():
+    for name, text in schema_documents().items():
+        assert (ROOT / "schemas" / name).read_text() == text, (
+            f"schemas/{name} is stale: run `python -m tasker.shim_protocol`")
+
+
+def test_shim_spec_fields_match_the_supervisor_model():
+    assert {f.name for f in dataclasses.fields(Spec)} == set(AttemptSpec.model_fields)
+
+
+def test_shim_result_has_exactly_the_model_fields(run, tmp_path):
+    run(["true"])
+    raw = json.loads(next((tmp_path / "attempts").glob("*/result.json")).read_text())
+    assert set(raw) == set(AttemptResult.model_fields)
+
+
+def test_shim_and_launcher_import_only_the_standard_library():
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            "import executor_shim.launcher, executor_shim.__main__; "
+            "print(sorted(m for m in sys.modules if m.startswith(('tasker', 'pydantic', "
+            "'psutil', 'yaml'))))")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_spec_on_stdin_runs_the_shim_directly(tmp_path):
+    spec = {"argv": ["echo", "stdin-spec"], "attempt_dir": str(tmp_path / "a")}
+    (tmp_path / "a").mkdir()
+    subprocess.run([sys.executable, "-m", "executor_shim", "-"], input=json.dumps(spec),
+                   text=True, check=True, cwd=ROOT, timeout=30)
+    result = AttemptResult.model_validate_json((tmp_path / "a" / "result.json").read_text())
+    assert result.stdout.text == "stdin-spec\n"
