@@ -45,8 +45,11 @@ def check_blocks(tasks: list[TaskBase], workflow: Workflow, out: Findings,
     for task in tasks:
         if task.kind not in ("parallel", "conditional"):
             continue
-        if "hostnames" in task.lines:
-            _check_hostnames(task, out)  # type: ignore[arg-type]
+        if "hostnames" in task.lines and isinstance(task, ParallelTask):
+            _check_hostnames(task, out)
+        elif "hostnames" in task.lines:
+            out.error(task, "hostnames= applies only to parallel tasks (type=parallel)",
+                      "hostnames")
         for key, sub_id in block_subtasks(task):
             sub = workflow.tasks.get(sub_id)
             if sub is None or sub_id == task.id:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tasker.errors import TaskerError
@@ -74,6 +74,12 @@ OPTIONS = ValidationOptions(command_exists=lambda _command: True)
 @pytest.mark.slow
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts, st.booleans(), st.booleans(), st.booleans())
+@example(
+    text='task=0\ntype=conditional\nhostnames=',
+    strict_env=False,
+    skip_security=False,
+    skip_task_validation=False,
+)
 def test_any_text_parses_and_validates_or_raises_a_tasker_error(text, strict_env,
                                                                 skip_security,
                                                                 skip_task_validation):
