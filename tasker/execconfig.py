@@ -40,7 +40,7 @@ class ArgumentSplitError(TaskerError):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class ValidationTest(_Frozen):

@@ -36,7 +36,7 @@ DEFAULT_MAX_PARALLEL = 8
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class TaskBase(_Frozen):

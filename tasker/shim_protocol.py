@@ -20,7 +20,7 @@ STREAMS = ("stdout", "stderr")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class AttemptSpec(_Frozen):

@@ -31,7 +31,7 @@ from tasker.journal.paths import JournalPaths, atomic_write_json
 class OwnerInfo(BaseModel):
     """Who holds (or held) a journal's lock."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     pid: int
     start_ticks: int | None = None

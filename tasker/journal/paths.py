@@ -28,7 +28,7 @@ MAX_STEM = 50
 class JournalPaths(BaseModel):
     """The files that belong to one task file's journal."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     journal: Path
     lock: Path

@@ -24,7 +24,7 @@ from tasker.journal.paths import fsync_dir
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class JournalRecord(_Frozen):
