@@ -8,10 +8,18 @@ names looked up are lower-cased.
 
 Lookup (SPEC §B): `$TASKER_EXEC_CONFIG`, then `./cfg/execution_types.yaml` in the working
 directory, then the copy shipped in `tasker/data/`.
+
+Placeholders: `{binary}`, `{hostname}`, `{command}`, `{arguments}` (env-expanded string) and
+`{arguments_split}` (whole element, one argv entry per word) as in TASKER; for remote shells
+(ssh) also `{command_quoted}` (the command quoted as one shell word), `{arguments_quoted}` (the
+split words, each quoted for a POSIX shell, joined by spaces) and `{timeout}` (the attempt's
+timeout in whole seconds, rounded up, at least 1; without one from the caller the type's or
+platform default).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import sys
@@ -27,9 +35,11 @@ LOCAL = "local"
 CONFIG_ENV = "TASKER_EXEC_CONFIG"
 CWD_CONFIG = Path("cfg") / "execution_types.yaml"
 PACKAGED_CONFIG = Path(__file__).parent / "data" / "execution_types.yaml"
+FALLBACK_TIMEOUT = 300
 DEFAULT_TEMPLATE = ("{binary}", "{hostname}", "{command}", "{arguments_split}")
 
-_PLACEHOLDER = re.compile(r"\{(binary|hostname|command|arguments)\}")
+_PLACEHOLDER = re.compile(
+    r"\{(binary|hostname|command|arguments|command_quoted|arguments_quoted|timeout)\}")
 _ENV_REF = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
 
 
@@ -113,21 +123,46 @@ class ExecConfig(_Frozen):
         return self.types[key]
 
     def build_argv(self, type_name: str, hostname: str, command: str, arguments: str,
-                   env: Mapping[str, str]) -> list[str]:
-        """The argv that runs `command arguments` on `hostname` with this exec type."""
+                   env: Mapping[str, str], *, timeout: float | None = None) -> list[str]:
+        """The argv that runs `command arguments` on `hostname` with this exec type.
+
+        `timeout` fills `{timeout}`; without it the type's timeout_for() value is used.
+        """
         expanded = expand_env_vars(arguments, env)
         if self.canonical(type_name) == LOCAL:
             return [command, *split_arguments(expanded)]
         exec_type = self.get(type_name)
-        values = {"binary": exec_type.binary or "", "hostname": hostname,
-                  "command": command, "arguments": expanded}
+        values = _Values(exec_type.binary or "", hostname, command, expanded,
+                         self._timeout_text(type_name, timeout))
         argv: list[str] = []
         for element in exec_type.command_template:
             if element == "{arguments_split}":
                 argv.extend(split_arguments(expanded))
             else:
-                argv.append(_PLACEHOLDER.sub(lambda m: values[m.group(1)], element))
+                argv.append(_PLACEHOLDER.sub(lambda m: values.get(m.group(1)), element))
         return argv
+
+    def _timeout_text(self, type_name: str, timeout: float | None) -> str:
+        value = timeout if timeout is not None else self.timeout_for(type_name)
+        # at least 1: `timeout 0 ...` would mean no limit at all
+        return str(max(1, math.ceil(value if value is not None else FALLBACK_TIMEOUT)))
+
+
+class _Values:
+    """Placeholder values; the quoted forms are computed only when a template uses them."""
+
+    def __init__(self, binary: str, hostname: str, command: str, arguments: str,
+                 timeout: str) -> None:
+        self._plain = {"binary": binary, "hostname": hostname, "command": command,
+                       "arguments": arguments, "timeout": timeout}
+
+    def get(self, name: str) -> str:
+        """The text of placeholder `name` (without braces)."""
+        if name == "command_quoted":
+            return shlex.quote(self._plain["command"])
+        if name == "arguments_quoted":
+            return quote_arguments(self._plain["arguments"])
+        return self._plain[name]
 
 
 def expand_env_vars(text: str, env: Mapping[str, str]) -> str:
@@ -149,6 +184,11 @@ def split_arguments(arguments: str) -> list[str]:
     except ValueError as exc:
         raise ArgumentSplitError(f"cannot split arguments {arguments!r}: {exc}",
                                  Location(field="arguments")) from exc
+
+
+def quote_arguments(arguments: str) -> str:
+    """Split `arguments` shell-style, quote each word for a POSIX shell, join with spaces."""
+    return " ".join(shlex.quote(word) for word in split_arguments(arguments))
 
 
 def platform_key(platform: str = sys.platform) -> str:
@@ -230,7 +270,9 @@ def _types(platform: dict[str, Any], source: str) -> dict[str, ExecType]:
         if isinstance(entry, dict) and ("binary" in entry or "command_template" in entry):
             key = str(name).lower()
             try:
-                types[key] = ExecType(**{**entry, "name": key})
+                # YAML keys may be numbers or null: keyword arguments must be strings
+                fields = {str(field): value for field, value in entry.items()}
+                types[key] = ExecType(**{**fields, "name": key})
             except ValidationError as exc:
                 raise ExecConfigError(f"exec type '{key}': {_first_error(exc)}",
                                       Location(file=source)) from exc

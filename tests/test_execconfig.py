@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import shlex
 from pathlib import Path
 
 import pytest
@@ -66,8 +67,9 @@ def test_shipped_templates_build_the_reference_argv(tmp_path):
     assert build("pbrun", "h", "ls", "-l 'a b'", {}) == ["pbrun", "-n", "-h", "h", "ls", "-l",
                                                          "a b"]
     assert build("wwrs", "h", "ls", "x", {}) == ["wwrs_clir", "h", "ls", "x"]
-    assert build("ssh", "h", "ls", "-l 'a b'", {}) == [
-        "ssh", "-o", "BatchMode=yes", "h", "ls", "-l 'a b'"]
+    assert build("ssh", "h", "ls", "-l 'a b'", {}, timeout=60) == [
+        "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", "h",
+        "timeout", "-k", "5", "60", "ls", "-l 'a b'"]
 
 
 def test_cwd_config_outranks_packaged_copy(tmp_path):
@@ -159,3 +161,73 @@ def test_unknown_type_lists_available_types():
     assert config.canonical("nope") is None
     with pytest.raises(ExecConfigError, match=r"not found.*nope.*local, pbrun, one"):
         config.build_argv("nope", "h", "ls", "", {})
+
+
+def ssh_argv(arguments, command="printf", **kwargs):
+    return load_exec_config({}, REPO).build_argv("ssh", "h1", command, arguments,
+                                                 {"HOME": "/home/u"}, **kwargs)
+
+
+def test_shipped_ssh_runs_the_command_under_the_remote_timeout():
+    assert ssh_argv("-s", command="hostname", timeout=42) == [
+        "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", "h1",
+        "timeout", "-k", "5", "42", "hostname", "-s"]
+
+
+def test_timeout_placeholder_rounds_up_to_whole_seconds():
+    assert ssh_argv("", timeout=5.2)[10] == "6"
+    assert ssh_argv("", timeout=0.2)[10] == "1"
+    assert ssh_argv("", timeout=0)[10] == "1"
+
+
+def test_timeout_placeholder_without_a_timeout_uses_the_type_default():
+    assert ssh_argv("")[10] == "300"
+    config = parse_exec_config(WRAPPERS.replace("{command} {arguments}", "{timeout}"), "x")
+    assert config.build_argv("one", "h", "ls", "", {}) == ["wrap", "h", "120"]
+    assert parse_exec_config(
+        "platforms: {linux: {t: {binary: b, command_template: ['{timeout}']}}}", "x"
+    ).build_argv("t", "h", "c", "", {}) == ["300"]
+
+
+def test_arguments_quoted_is_one_element_that_a_shell_splits_back_unchanged():
+    arguments = """'it'"'"'s' "a \\"quoted\\" word; with * | > x" $HOME ${NOPE} ''"""
+    element = ssh_argv(arguments)[-1]
+    assert shlex.split(element) == ["it's", 'a "quoted" word; with * | > x', "/home/u",
+                                    "${NOPE}", ""]
+    assert element.count(" ") >= 4
+
+
+def test_arguments_quoted_keeps_metacharacters_from_the_remote_shell():
+    element = ssh_argv("'$(id)' '`id`' ';' '>x'")[-1]
+    assert element == "'$(id)' '`id`' ';' '>x'"
+
+
+def test_command_quoted_is_one_shell_word():
+    assert ssh_argv("", command="my prog")[11] == "'my prog'"
+    assert ssh_argv("", command="hostname")[11] == "hostname"
+
+
+def test_arguments_quoted_with_an_unclosed_quote_is_a_clear_error():
+    with pytest.raises(ArgumentSplitError, match="No closing quotation"):
+        ssh_argv("'open")
+
+
+def test_arguments_and_arguments_split_are_unchanged_next_to_the_new_placeholders(tmp_path):
+    config = load_exec_config({}, tmp_path)
+    assert config.build_argv("pbrun", "h", "ls", "'a b' $HOME", {"HOME": "/h"}) == [
+        "pbrun", "-n", "-h", "h", "ls", "a b", "/h"]
+    assert config.build_argv("shell", "h", "echo", "'a b' | wc", {}) == [
+        "/bin/bash", "-c", "echo 'a b' | wc"]
+
+
+def test_shipped_ssh_connection_test_runs_true_remotely(tmp_path):
+    config = load_exec_config({}, tmp_path)
+    test = config.validation_test("ssh")
+    assert (test.command, test.arguments, test.expected_exit) == ("true", "", 0)
+    argv = config.build_argv("ssh", "h", test.command, test.arguments, {})
+    assert argv[6:] == ["h", "timeout", "-k", "5", "300", "true", ""]
+
+
+def test_shipped_ssh_puts_the_hostname_after_end_of_options(tmp_path):
+    argv = load_exec_config({}, tmp_path).build_argv("ssh", "-oProxyCommand=x", "c", "", {})
+    assert argv[argv.index("--") + 1] == "-oProxyCommand=x"

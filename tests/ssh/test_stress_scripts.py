@@ -48,11 +48,22 @@ def test_fanout_checks_every_hosts_answer() -> None:
     assert (report["ok"], report["wrong"], report["mode"]) == (3, {}, "ssh")
 
 
-def test_generated_ssh_type_runs_ssh_with_the_hosts_config() -> None:
+def test_fanout_through_tasker_survives_refusing_and_hung_hosts() -> None:
+    done = run_script(str(STRESS / "ssh_fanout.py"), "5", "--tasker", "--concurrency", "5",
+                      "--stop", "1", "--hang", "1", "--connect-timeout", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert (report["stopped"], report["hung"]) == (["host005"], ["host004"])
+    assert (report["exit_code"], report["ok"], report["wrong"]) == (10, 5, {})
+    assert report["supervisor_peak_rss_mib"] > 0
+
+
+def test_generated_ssh_type_is_the_shipped_one_reading_the_hosts_config() -> None:
     config = parse_exec_config(ssh_fanout.exec_config_text("/tmp/x/ssh_config"), "gen.yaml")
-    argv = config.build_argv("ssh", "host001", "hostname", "", {})
-    assert argv[1:] == ["-F", "/tmp/x/ssh_config", "-o", "BatchMode=yes", "host001",
-                        "hostname", ""]
+    argv = config.build_argv("ssh", "host001", "hostname", "-s", {}, timeout=120)
+    assert argv == ["ssh", "-F", "/tmp/x/ssh_config", "-o", "BatchMode=yes",
+                    "-o", "ConnectTimeout=10", "--", "host001",
+                    "timeout", "-k", "5", "120", "hostname", "-s"]
 
 
 def test_generated_task_file_is_one_parallel_hostnames_block() -> None:
