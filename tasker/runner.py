@@ -21,13 +21,12 @@ import os
 import signal
 import sys
 import threading
-import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from tasker.engine import actions as act
 from tasker.engine import events as ev
+from tasker.engine.adopt import abandon_pending
 from tasker.engine.blocks import parallel_subtasks, run_block
 from tasker.engine.context import Clock, RealClock, Recorder, RunContext, Sink
 from tasker.engine.decide import DecideContext, decide
@@ -37,22 +36,60 @@ from tasker.engine.outcome import RunOutcome
 from tasker.engine.results import skipped_result, text_result
 from tasker.engine.state import RunState
 from tasker.errors import RunAbort
+from tasker.journal.recovery import restore_outputs, resume_point, resumed_globals
+from tasker.journal.session import (
+    JournalEnd,
+    JournalSession,
+    SessionSettings,
+    file_sha256,
+    new_run_id,
+)
+from tasker.journal.snapshot import SnapshotInfo, recovery_snapshot
 from tasker.report.output_json import new_execution_id, run_document, write_document
 from tasker.report.progress import Progress, ProgressLog
+
+SPILL_NAMES = ("stdout", "stderr")
 
 
 def run_workflow(wf: Any, options: Any, exec_config: Any, log: Any, shim: Any = None, *,
                  clock: Clock | None = None, env: dict[str, str] | None = None,
-                 sinks: tuple[Sink, ...] = ()) -> RunOutcome:
-    """Run a validated workflow to its end; write the JSON document; return how it ended."""
-    runner = WorkflowRunner(wf, options, exec_config, log, clock=clock, env=env, sinks=sinks)
-    if shim is not None or not options.run:
-        return runner.run(shim)
-    from tasker.shim_client import ShimClient
+                 sinks: tuple[Sink, ...] = (), journal: bool | None = None) -> RunOutcome:
+    """Run a validated workflow to its end; write the JSON document; return how it ended.
 
-    runner.run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with ShimClient(runner.run_dir) as client:
-        return runner.run(client)
+    A real run keeps a journal (`journal=None`: when the real shim is used; tests with a
+    fake shim pass `journal=True` to get one) and resumes an unfinished one with
+    `--auto-recovery`.
+    """
+    use_journal = bool(options.run) and (shim is None if journal is None else journal)
+    session = open_session(wf, options, log) if use_journal else None
+    try:
+        runner = WorkflowRunner(wf, options, exec_config, log, clock=clock, env=env,
+                                sinks=sinks, session=session)
+        if shim is not None or not options.run:
+            return runner.run(shim)
+        from tasker.shim_client import ShimClient
+
+        runner.run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with ShimClient(runner.run_dir) as client:
+            return runner.run(client)
+    finally:
+        if session is not None:
+            session.abort()  # no-op after a normal finish; keeps the journal after an error
+
+
+def open_session(wf: Any, options: Any, log: Any) -> JournalSession:
+    """Lock and open the task file's journal (fresh, or to resume with --auto-recovery)."""
+    try:
+        digest = file_sha256(options.task_file)
+    except OSError as exc:  # run through the API on a workflow whose file is gone
+        log.debug(f"Journal: task file {options.task_file} unreadable ({exc.strerror}); "
+                  "its sha256 is not recorded")
+        digest = ""
+    settings = SessionSettings(base_dir=Path(options.base_dir), task_file=options.task_file,
+                               task_sha256=digest, globals=wf.global_values(),
+                               auto_recovery=bool(options.auto_recovery),
+                               allow_changed=bool(options.allow_changed))
+    return JournalSession.open(settings, info=log.info, debug=log.debug)
 
 
 class WorkflowRunner:
@@ -60,14 +97,16 @@ class WorkflowRunner:
 
     def __init__(self, wf: Any, options: Any, exec_config: Any, log: Any, *,
                  clock: Clock | None = None, env: dict[str, str] | None = None,
-                 sinks: tuple[Sink, ...] = ()):
+                 sinks: tuple[Sink, ...] = (), session: JournalSession | None = None):
         self.wf, self.options, self.exec_config = wf, options, exec_config
-        self.run_id = f"{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:8]}"
+        self.session = session
+        self.run_id = session.run_id if session is not None else new_run_id()
         self.run_dir = Path(options.base_dir) / "runs" / self.run_id
         self.progress = Progress(sys.stdout) if Progress.wanted(sys.stdout) else None
         self.log = ProgressLog(log, self.progress) if self.progress else log
         self.state = RunState()
-        all_sinks = (*sinks, self.progress) if self.progress else sinks
+        journal_sinks: tuple[Sink, ...] = (session,) if session is not None else ()
+        all_sinks = (*journal_sinks, *sinks, *((self.progress,) if self.progress else ()))
         self.recorder = Recorder(self.state, all_sinks)
         self.clock = clock or RealClock()
         self.env = dict(os.environ if env is None else env)
@@ -81,10 +120,18 @@ class WorkflowRunner:
         rc = RunContext(self.wf, self.options, self.exec_config, self.log, shim, self.recorder,
                         self.clock, self.env, None if not self.options.run else self.run_dir,
                         secrets_of(globals_))
-        self.recorder.emit(ev.RunStarted(
-            at=self.clock.now(), run_id=self.run_id, task_file=self.options.task_file,
-            args=tuple(self.options.cli_args), globals=globals_,
-            dry_run=not self.options.run, start_from=self.options.start_from))
+        resume = self.session.resume if self.session is not None else None
+        if resume is not None:
+            self.recorder.preload(restore_outputs(resume.events, self.wf, self.log.debug))
+        if self.state.status is None:
+            self.recorder.emit(ev.RunStarted(
+                at=self.clock.now(), run_id=self.run_id, task_file=self.options.task_file,
+                task_file_sha256=self.session.task_sha256 if self.session else "",
+                args=tuple(self.options.cli_args), globals=globals_,
+                dry_run=not self.options.run, start_from=self.options.start_from,
+                fire_and_forget=bool(self.options.fire_and_forget)))
+        else:
+            self._resume(rc)
         if self.progress:
             self.progress.start()
         try:
@@ -94,6 +141,24 @@ class WorkflowRunner:
             if self.progress:
                 self.progress.close()
         return self._conclude(rc, finish)
+
+    def _resume(self, rc: RunContext) -> None:
+        """Continue the journal's run: new segment, in-flight attempts left to adopt."""
+        point = resume_point(self.state)
+        globals_ = resumed_globals(self.wf, self.state.globals, self.env,
+                                   yes=bool(self.options.yes), say=self.log.info)
+        self.recorder.emit(ev.RunResumed(
+            at=self.clock.now(), segment=new_run_id(), after=point.after,
+            restart_task=point.restart_task, globals=globals_,
+            start_from=self.options.start_from,
+            fire_and_forget=bool(self.options.fire_and_forget), pid=os.getpid()))
+        rc.pending = {(i.task_id, i.parent, i.iteration, i.retry): i
+                      for i in self.state.open_intents()}
+        if point.restart_task is not None:
+            abandon_pending(rc, f"superseded: task {point.restart_task} runs again")
+        visit = self.state.visit
+        where = f"Task {visit.task_id}" if visit is not None else "the first task"
+        self.log.info(f"# Auto-recovery: Starting execution from {where}")
 
     def _loop(self, rc: RunContext) -> act.Finish:
         while True:
@@ -154,20 +219,37 @@ class WorkflowRunner:
 
     def _conclude(self, rc: RunContext, finish: act.Finish) -> RunOutcome:
         state = self.state
+        if rc.pending:
+            abandon_pending(rc, "not reached by the resumed run")
         self.recorder.emit(ev.RunFinished(
             at=self.clock.now(), exit_code=finish.exit_code,
             status="success" if finish.status == "success" else "failed",
             reason=finish.reason, last_task=finish.last_task, signal_name=rc.signal_name))
         if finish.status == "success" and not self.options.keep_output:
-            _remove_files(rc.spill_files)
+            _remove_files(rc.spill_files | _spill_files(self.run_dir))
+        journal_end = self._close_journal(finish)
         host, command = self._last_command(finish.last_task)
         outcome = RunOutcome(exit_code=finish.exit_code, status=finish.status,
                              reason=finish.reason, last_task=finish.last_task,
                              last_hostname=host, last_command=command,
                              signal_name=rc.signal_name)
         if self.options.output_json:
-            outcome.json_path = self._write_json(finish, state)
+            outcome.json_path = self._write_json(finish, state, journal_end)
         return outcome
+
+    def _close_journal(self, finish: act.Finish) -> JournalEnd | None:
+        if self.session is None:
+            return None
+        if finish.status == "success":
+            return self.session.finish(True)
+        paths = self.session.paths
+        info = SnapshotInfo(
+            task_file=self.options.task_file, task_sha256=self.session.task_sha256,
+            recovery_file=str(paths.recovery_json), journal=str(paths.journal),
+            log_file=_log_path(self.log), exit_code=finish.exit_code,
+            failed_task=finish.last_task)
+        snapshot = recovery_snapshot(info, self.wf, self.state, self.clock.now())
+        return self.session.finish(False, snapshot)
 
     def _last_command(self, task_id: int | None) -> tuple[str, str]:
         task = self.wf.tasks.get(task_id) if task_id is not None else None
@@ -180,15 +262,24 @@ class WorkflowRunner:
             return intent.hostname or "localhost", intent.command_line
         return "localhost", ""
 
-    def _write_json(self, finish: act.Finish, state: RunState) -> str | None:
+    def _write_json(self, finish: act.Finish, state: RunState,
+                    journal: JournalEnd | None) -> str | None:
         path = self.options.output_json
+        session = self.session
+        metrics = {"attempts": sum(len(a) for a in state.attempts.values()),
+                   "journal_ms": round(session.milliseconds, 3) if session else None,
+                   "journal_records": session.records if session else 0,
+                   "journal_fsyncs": session.writer.fsyncs if session else 0,
+                   "journal_fsync_ms": round(session.writer.fsync_seconds * 1000, 3)
+                   if session else None}
         meta = {"task_file": self.options.task_file, "execution_id": self.execution_id,
                 "status": finish.status, "exit_code": finish.exit_code,
                 "reason": finish.reason, "failed_task": finish.last_task,
                 "start": state.started_at, "end": self.clock.now(),
-                "log_file": _log_path(self.log), "journal": None, "journal_chain_head": None,
-                "metrics": {"attempts": sum(len(a) for a in state.attempts.values()),
-                            "journal_ms": None}}
+                "log_file": _log_path(self.log),
+                "journal": journal.path if journal else None,
+                "journal_chain_head": journal.chain_head if journal else None,
+                "metrics": metrics}
         try:
             write_document(path, run_document(self.wf, state, meta))
         except OSError as exc:
@@ -201,6 +292,11 @@ class WorkflowRunner:
 def _log_path(log: Any) -> str | None:
     path = getattr(log, "log_path", None)
     return str(path) if path else None
+
+
+def _spill_files(run_dir: Path) -> set[str]:
+    """Every spill file of the run directory (those of attempts before a resume included)."""
+    return {str(path) for name in SPILL_NAMES for path in run_dir.glob(f"attempts/*/{name}")}
 
 
 def _remove_files(paths: set[str]) -> None:

@@ -35,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args: list[str], env: Mapping[str, str]) -> int:
+    if args and args[0] in SUBCOMMANDS:  # a task file named so is run as ./journal
+        return SUBCOMMANDS[args[0]](args[1:])
     from tasker.cli import options as opts
 
     config, config_error = _load_config(env)
@@ -62,6 +64,22 @@ def _main(args: list[str], env: Mapping[str, str]) -> int:
     from tasker.cli.pipeline import Pipeline
 
     return Pipeline(options, config, config_error, text, env).run()
+
+
+def _journal_command(argv: list[str]) -> int:
+    from tasker.journal.audit import main as journal_main
+
+    return journal_main(argv)
+
+
+def _report_command(argv: list[str]) -> int:
+    from tasker.journal.html_report import main as report_main
+
+    return report_main(argv)
+
+
+# `tasker journal verify|show|replay|export PATH`, `tasker report PATH -o FILE.html`
+SUBCOMMANDS = {"journal": _journal_command, "report": _report_command}
 
 
 def _load_config(env: Mapping[str, str]) -> tuple[Any, ExecConfigError | None]:

@@ -24,8 +24,9 @@ def recovery_info_lines(task_file: str, base_dir: Path, task_text: str) -> list[
     if paths.recovery_json.is_file():
         lines.extend(_state_lines(paths.recovery_json, task_text))
     if paths.journal.is_file():
-        lines.append(f"# Unfinished run journal: {paths.journal}")
-        lines.append("#   resume it with --auto-recovery (it is adopted exactly)")
+        from tasker.journal.recovery import journal_info_lines
+
+        lines.extend(journal_info_lines(paths.journal, task_text))
     return lines or [NOT_FOUND]
 
 

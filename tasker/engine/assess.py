@@ -82,6 +82,15 @@ def assess(task: TaskBase, exit_code: int, stdout: RawStream, stderr: RawStream,
     return Assessment(out_summary, err_summary, success, value, loop_break, tuple(msgs))
 
 
+def summaries(task: TaskBase, stdout: RawStream,
+              stderr: RawStream) -> tuple[StreamSummary, StreamSummary]:
+    """The stored form of both streams (splits applied), as `assess` stores them."""
+    msgs: list[tuple[str, str]] = []
+    _view, out = _split(stdout, task.stdout_split, "STDOUT", "", msgs)
+    _view, err = _split(stderr, task.stderr_split, "STDERR", "", msgs)
+    return out, err
+
+
 def _split(raw: RawStream, spec: str | None, label: str, display: str,
            msgs: list[tuple[str, str]]) -> tuple[OutputView, StreamSummary]:
     base = raw.head if raw.spilled else raw.text

@@ -5,6 +5,9 @@
     conditional: `condition` (dummy inputs) picks a branch; its tasks run in listed order
     both:        aggregate result (exit 0 iff all succeeded, counts, summary text) stored
                  under the block's ID; `decide` routes on success=/next= over it
+    resumed:     a block the journal shows started keeps its branch; subtasks that finished
+                 (all their retries used or not needed) keep their result, the others go on
+                 from their next retry (an in-flight attempt is adopted by `run_attempt`)
 """
 
 from __future__ import annotations
@@ -28,10 +31,24 @@ ROUTING_FIELDS = ("next", "on_success", "on_failure")
 
 def run_block(rc: RunContext, block: TaskBase) -> None:
     """Run a parallel or conditional block and record its aggregate result."""
+    started = _started_before(rc, block)
     if block.kind == "parallel":
-        _run_parallel(rc, block)
+        _run_parallel(rc, block, started)
     else:
-        _run_conditional(rc, block)
+        _run_conditional(rc, block, started)
+
+
+def _started_before(rc: RunContext, block: TaskBase) -> ev.BlockProgress | None:
+    """The block's `started` record when a resumed run finds it already running."""
+    visit = rc.recorder.state.visit
+    if visit is None or visit.task_id != block.id or visit.block is None:
+        return None
+    return visit.block if visit.block.phase == "started" else None
+
+
+def _prior(rc: RunContext) -> dict[int, ev.AttemptFinished]:
+    visit = rc.recorder.state.visit
+    return dict(visit.subtasks) if visit is not None else {}
 
 
 def parallel_subtasks(wf: Workflow, block: TaskBase) -> list[int]:
@@ -42,8 +59,9 @@ def parallel_subtasks(wf: Workflow, block: TaskBase) -> list[int]:
                   if task.parent == block.id and tid >= GENERATED_ID_BASE)
 
 
-def _run_parallel(rc: RunContext, block: TaskBase) -> None:
-    ids = parallel_subtasks(rc.wf, block)
+def _run_parallel(rc: RunContext, block: TaskBase, before: ev.BlockProgress | None) -> None:
+    ids = list(before.subtasks) if before is not None else parallel_subtasks(rc.wf, block)
+    prior = _prior(rc) if before is not None else {}
     count, delay = retry_settings(block, _resolve(rc))
     workers = max(1, min(block.max_parallel, len(ids) or 1))
     if workers > THREAD_CAP:
@@ -52,11 +70,14 @@ def _run_parallel(rc: RunContext, block: TaskBase) -> None:
     retry_text = f", retry_failed=true (count={count}, delay={delay:g}s)" if count else ""
     rc.log.info(f"Task {block.id}: Starting parallel execution of {len(ids)} tasks "
                 f"(max_parallel={block.max_parallel}{retry_text})")
-    rc.recorder.emit(ev.BlockProgress(at=rc.clock.now(), task_id=block.id, phase="started",
-                                      subtasks=tuple(ids)))
+    if before is None:
+        rc.recorder.emit(ev.BlockProgress(at=rc.clock.now(), task_id=block.id,
+                                          phase="started", subtasks=tuple(ids)))
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"task{block.id}") as pool:
-        futures = [pool.submit(run_subtask, rc, block, sid, count, delay) for sid in ids]
+        futures = [pool.submit(run_subtask, rc, block, sid, count, delay,
+                               prior=prior.get(sid))
+                   for sid in ids]
         results = [future.result() for future in futures]
     rc.log.info(f"Task {block.id}: Parallel execution completed in "
                 f"{time.monotonic() - started:.2f} seconds")
@@ -64,28 +85,42 @@ def _run_parallel(rc: RunContext, block: TaskBase) -> None:
                   duration=time.monotonic() - started)
 
 
-def _run_conditional(rc: RunContext, block: TaskBase) -> None:
-    value = precondition_true(block.condition or "", _resolve(rc))
+def _run_conditional(rc: RunContext, block: TaskBase, before: ev.BlockProgress | None) -> None:
+    if before is not None:
+        value = before.branch == "true"
+    else:
+        value = precondition_true(block.condition or "", _resolve(rc))
     label = "TRUE" if value else "FALSE"
     branch = list(block.if_true_tasks if value else block.if_false_tasks)
+    prior = _prior(rc) if before is not None else {}
     rc.log.info(f"Task {block.id}: Condition '{block.condition}' evaluated to: {value}")
     if not branch:
         raise RunAbort(f"Task {block.id}: FATAL: no tasks in the {label} branch", 20)
     count, delay = retry_settings(block, _resolve(rc))
     rc.log.info(f"Task {block.id}: Executing {label} branch with {len(branch)} tasks "
                 "(sequential)")
-    rc.recorder.emit(ev.BlockProgress(at=rc.clock.now(), task_id=block.id, phase="started",
-                                      subtasks=tuple(branch), branch=label.lower()))
+    if before is None:
+        rc.recorder.emit(ev.BlockProgress(at=rc.clock.now(), task_id=block.id,
+                                          phase="started", subtasks=tuple(branch),
+                                          branch=label.lower()))
     started = time.monotonic()
-    results = [run_subtask(rc, block, sid, count, delay) for sid in branch]
+    results = [run_subtask(rc, block, sid, count, delay, prior=prior.get(sid))
+               for sid in branch]
     _finish_block(rc, block, results, label=f"Conditional {label} branch",
                   hostname="conditional", duration=time.monotonic() - started)
 
 
 def run_subtask(rc: RunContext, block: TaskBase, sub_id: int, count: int,
-                delay: float) -> TaskResult:
-    """Run one subtask with its retries and sleep; its result is stored under its own ID."""
+                delay: float, *, prior: ev.AttemptFinished | None = None) -> TaskResult:
+    """Run one subtask with its retries and sleep; its result is stored under its own ID.
+
+    `prior` is its last attempt recorded before a resume: final -> its result is kept;
+    a failure with retries left -> the next retry runs.
+    """
     base = f"{block.id}-{sub_id}"
+    if prior is not None and _final(prior, count):
+        rc.log.debug(f"Task {base}: finished before the resume; result kept")
+        return prior.result
     sub = rc.wf.tasks.get(sub_id)
     if sub is None:
         rc.log.error(f"Task {base}: Task {sub_id} is not defined")
@@ -96,7 +131,8 @@ def run_subtask(rc: RunContext, block: TaskBase, sub_id: int, count: int,
     resolve = _resolve(rc, sub_id)
     if sub.condition and not precondition_true(sub.condition, resolve):
         return _skip(rc, block, sub, base)
-    event = _attempts(rc, block, sub, base, count=count, delay=delay)
+    first = prior.retry + 1 if prior is not None else 0
+    event = _attempts(rc, block, sub, base, count=count, delay=delay, first=first)
     seconds = parse_float(sub.sleep, resolve)
     if seconds and seconds > 0 and not rc.stop.is_set():
         rc.log.info(f"Task {base}: Sleeping for {seconds:g} seconds")
@@ -105,9 +141,13 @@ def run_subtask(rc: RunContext, block: TaskBase, sub_id: int, count: int,
     return event.result
 
 
+def _final(prior: ev.AttemptFinished, count: int) -> bool:
+    return prior.outcome not in ("failed", "cannot_start") or prior.retry >= count
+
+
 def _attempts(rc: RunContext, block: TaskBase, sub: TaskBase, base: str, *, count: int,
-              delay: float) -> ev.AttemptFinished:
-    retry = 0
+              delay: float, first: int = 0) -> ev.AttemptFinished:
+    retry = first
     while True:
         display = f"{base}.{retry + 1}" if count else base
         event = run_attempt(rc, AttemptPlan(sub, display, parent=block.id, retry=retry))

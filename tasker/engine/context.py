@@ -70,6 +70,13 @@ class Recorder:
             self.state.apply(event)
             self.events.append(event)
 
+    def preload(self, events: list[ev.Event]) -> None:
+        """Fold events recorded by an earlier supervisor (no sink sees them again)."""
+        with self._lock:
+            for event in events:
+                self.state.apply(event)
+                self.events.append(event)
+
     def reserve_attempt(self, task_id: int) -> int:
         """The next run-wide attempt number of a task (unique even across threads)."""
         with self._lock:
@@ -101,6 +108,8 @@ class RunContext:
     signal_name: str | None = None
     skip_grace: bool = False
     spill_files: set[str] = field(default_factory=set)
+    pending: dict[tuple[int, int | None, int | None, int], ev.AttemptIntent] = field(
+        default_factory=dict)
     _live: set[Any] = field(default_factory=set)
     _live_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -108,6 +117,19 @@ class RunContext:
     def dry_run(self) -> bool:
         """True when nothing may run (no `-r`)."""
         return not self.options.run
+
+    def take_pending(self, task_id: int, parent: int | None, iteration: int | None,
+                     retry: int) -> ev.AttemptIntent | None:
+        """The in-flight attempt a crashed supervisor left for this step, if any (once)."""
+        with self._live_lock:
+            return self.pending.pop((task_id, parent, iteration, retry), None)
+
+    def drain_pending(self) -> list[ev.AttemptIntent]:
+        """Remove and return every in-flight attempt no step has claimed."""
+        with self._live_lock:
+            left = list(self.pending.values())
+            self.pending.clear()
+            return left
 
     def track(self, handle: Any) -> None:
         """Remember a running attempt so a signal can cancel it."""

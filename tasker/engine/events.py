@@ -17,7 +17,7 @@ Outcome = Literal["success", "failed", "timeout", "skipped", "cannot_start", "in
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     at: float = Field(default=0.0, description="wall-clock time (epoch seconds)")
 
@@ -33,6 +33,25 @@ class RunStarted(_Event):
     globals: dict[str, str] = Field(default_factory=dict)
     dry_run: bool = False
     start_from: int | None = None
+    fire_and_forget: bool = False
+
+
+class RunResumed(_Event):
+    """`--auto-recovery` continues this journal's run in a new supervisor (a new segment).
+
+    After a crash nothing that finished is repeated (`restart_task` is None: the folded state
+    goes on where it was); after a failure or an interruption the task the run stopped at
+    starts again (`restart_task`). `globals` are the values in force from now on.
+    """
+
+    type: Literal["run_resumed"] = "run_resumed"
+    segment: str
+    after: Literal["crash", "failure", "interrupt"]
+    restart_task: int | None = None
+    globals: dict[str, str] = Field(default_factory=dict)
+    start_from: int | None = None
+    fire_and_forget: bool = False
+    pid: int = 0
 
 
 class AttemptIntent(_Event):
@@ -79,6 +98,21 @@ class AttemptFinished(_Event):
     loop_break: bool | None = Field(default=None, description="value of `loop_break`")
     result_file: str | None = None
     started_at: float = 0.0
+
+
+class AttemptInDoubt(_Event):
+    """A resumed run found an attempt whose shim is gone without a result (`--in-doubt`).
+
+    `rerun`: this attempt is abandoned and the same step runs again as a new attempt;
+    `fail`: an `AttemptFinished` with a failed result follows for this attempt.
+    """
+
+    type: Literal["attempt_in_doubt"] = "attempt_in_doubt"
+    task_id: int
+    parent: int | None = None
+    attempt: int
+    choice: Literal["rerun", "fail"]
+    reason: str = ""
 
 
 class Slept(_Event):
@@ -137,15 +171,15 @@ class RunFinished(_Event):
 
 
 Event = Annotated[
-    RunStarted | AttemptIntent | AttemptSpawned | AttemptFinished | Slept | DecisionMade
-    | BlockProgress | Routed | RunInterrupted | RunFinished,
+    RunStarted | RunResumed | AttemptIntent | AttemptSpawned | AttemptInDoubt | AttemptFinished
+    | Slept | DecisionMade | BlockProgress | Routed | RunInterrupted | RunFinished,
     Field(discriminator="type"),
 ]
 
 # Every event model, for tasker.schemas_gen (schemas/journal_*.schema.json).
 EVENT_MODELS: tuple[type[BaseModel], ...] = (
-    RunStarted, AttemptIntent, AttemptSpawned, AttemptFinished, Slept, DecisionMade,
-    BlockProgress, Routed, RunInterrupted, RunFinished, TaskResult,
+    RunStarted, RunResumed, AttemptIntent, AttemptSpawned, AttemptInDoubt, AttemptFinished,
+    Slept, DecisionMade, BlockProgress, Routed, RunInterrupted, RunFinished, TaskResult,
 )
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -154,6 +188,11 @@ EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 def event_from_json(data: str | bytes) -> Event:
     """Parse one event from its JSON text (journal payload)."""
     return EVENT_ADAPTER.validate_json(data)
+
+
+def event_from_payload(payload: dict) -> Event:
+    """Parse one event from a decoded journal payload."""
+    return EVENT_ADAPTER.validate_python(payload)
 
 
 def event_to_json(event: _Event) -> str:

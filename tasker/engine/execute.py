@@ -72,6 +72,27 @@ def run_attempt(rc: RunContext, plan: AttemptPlan) -> ev.AttemptFinished:
     globals_, views = rc.recorder.snapshot()
     resolve = resolver(globals_, views, task.id if plan.parent is not None else None)
     prepared = prepare(rc, task, resolve, display)
+    adopted = None
+    if rc.pending:
+        from tasker.engine.adopt import adopt_pending
+
+        adopted = adopt_pending(rc, plan)
+    if adopted is not None:
+        number, raw = adopted
+    else:
+        number, raw = _fresh(rc, plan, prepared)
+    for line in result_lines(display, raw.exit_code, raw.stdout.text, raw.stderr.text):
+        rc.log.info(line)
+    judged = assess(task, raw.exit_code, raw.stdout, raw.stderr, resolve=resolve,
+                    display=display)
+    for level, msg in judged.messages:
+        getattr(rc.log, level)(msg)
+    return _finish(rc, plan, number, prepared, raw=raw, judged=judged)
+
+
+def _fresh(rc: RunContext, plan: AttemptPlan, prepared: Prepared) -> tuple[int, Raw]:
+    """Announce a new attempt (write-ahead intent) and run it."""
+    task, display = plan.task, plan.display
     number = rc.recorder.reserve_attempt(task.id)
     attempt_dir = _attempt_dir(rc, plan, number)
     shown = command_line(prepared.argv, rc.secrets)
@@ -84,14 +105,7 @@ def run_attempt(rc: RunContext, plan: AttemptPlan) -> ev.AttemptFinished:
         iteration=plan.iteration, retry=plan.retry, display=display,
         exec_type=prepared.exec_type, hostname=prepared.hostname, command_line=shown,
         timeout=prepared.timeout, attempt_dir=attempt_dir))
-    raw = _execute(rc, plan, prepared, attempt_dir, number)
-    for line in result_lines(display, raw.exit_code, raw.stdout.text, raw.stderr.text):
-        rc.log.info(line)
-    judged = assess(task, raw.exit_code, raw.stdout, raw.stderr, resolve=resolve,
-                    display=display)
-    for level, msg in judged.messages:
-        getattr(rc.log, level)(msg)
-    return _finish(rc, plan, number, prepared, raw=raw, judged=judged)
+    return number, _execute(rc, plan, prepared, attempt_dir, number)
 
 
 def prepare(rc: RunContext, task: TaskBase, resolve: Resolve, display: str) -> Prepared:
@@ -111,7 +125,8 @@ def prepare(rc: RunContext, task: TaskBase, resolve: Resolve, display: str) -> P
                         error="No command specified")
     try:
         argv = rc.exec_config.build_argv(exec_type, hostname, command,
-                                         resolve(task.arguments or ""), rc.env)
+                                         resolve(task.arguments or ""), rc.env,
+                                         timeout=timeout)
     except TaskerError as exc:
         return Prepared(hostname, exec_type, (command,), timeout, memory, patterns,
                         error=exc.message)
@@ -179,6 +194,11 @@ def _run_shim(rc: RunContext, plan: AttemptPlan, spec: object, number: int) -> R
     rc.recorder.emit(ev.AttemptSpawned(at=rc.clock.now(), task_id=plan.task.id,
                                        parent=plan.parent, attempt=number, pid=handle.pid,
                                        start_time=handle.start_time, boot_id=handle.boot_id))
+    return wait_handle(rc, handle, now)
+
+
+def wait_handle(rc: RunContext, handle: object, now: float) -> Raw:
+    """Wait for a running shim (cancellable by a signal) and take its result."""
     rc.track(handle)
     try:
         result = handle.wait()
@@ -187,16 +207,32 @@ def _run_shim(rc: RunContext, plan: AttemptPlan, spec: object, number: int) -> R
         close = getattr(handle, "close", None)
         if close is not None:
             close()
+    return raw_of(rc, result, Path(handle.attempt_dir), now)
+
+
+def raw_of(rc: RunContext, result: object, attempt_dir: Path, now: float) -> Raw:
+    """A shim result as the engine assesses it (its spill files remembered for cleanup)."""
     for stream in (result.stdout, result.stderr):
         if stream.spilled and stream.file:
             rc.spill_files.add(stream.file)
+    stdout, stderr = raw_streams(result)
+    return Raw(result.exit_code, stdout, stderr, result.started_at or now,
+               result.duration, timed_out=result.timed_out,
+               cancelled=getattr(result, "cancelled", False), spawn_error=result.spawn_error,
+               result_file=str(attempt_dir / "result.json"))
+
+
+def raw_streams(result: object) -> tuple[RawStream, RawStream]:
+    """stdout and stderr of a shim result; an empty stderr shows the spawn error."""
     stderr = raw_stream(result.stderr)
     if result.spawn_error and not stderr.text:
         stderr = text_stream(result.spawn_error)
-    return Raw(result.exit_code, raw_stream(result.stdout), stderr, result.started_at or now,
-               result.duration, timed_out=result.timed_out,
-               cancelled=getattr(result, "cancelled", False), spawn_error=result.spawn_error,
-               result_file=str(handle.attempt_dir / "result.json"))
+    return raw_stream(result.stdout), stderr
+
+
+def cannot_start(error: str, now: float, exit_code: int = CANNOT_START_EXIT) -> Raw:
+    """The raw result of an attempt that never ran its command."""
+    return Raw(exit_code, text_stream(""), text_stream(error), now, 0.0, spawn_error=error)
 
 
 def _cannot_start(error: str, now: float) -> Raw:

@@ -13,7 +13,7 @@ SKIPPED_STDERR = "Task skipped due to condition"
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class StreamSummary(_Frozen):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from tasker.engine import events as ev
 from tasker.engine.results import TaskResult
-from tasker.engine.states import check_attempt, check_run
+from tasker.engine.states import IN_DOUBT_STATES, check_attempt, check_run
 from tasker.variables import ResultView
 
 
@@ -36,6 +36,7 @@ class Visit:
     slept: bool = False
     decision: ev.DecisionMade | None = None
     block: ev.BlockProgress | None = None
+    subtasks: dict[int, ev.AttemptFinished] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class RunState:
     interrupted: str | None = None
     finished: ev.RunFinished | None = None
     started_at: float = 0.0
+    intents: dict[tuple[int, int | None, int], ev.AttemptIntent] = field(default_factory=dict)
 
     def apply(self, event: ev.Event) -> None:
         """Fold one event into the state."""
@@ -80,8 +82,21 @@ class RunState:
         self.globals = dict(event.globals)
         self.started_at = event.at
 
+    def _on_run_resumed(self, event: ev.RunResumed) -> None:
+        self.status = check_run(self.status, "resumed")
+        self.interrupted, self.finished = None, None
+        self.globals = dict(event.globals)
+        if event.restart_task is not None:
+            self.visit = Visit(event.restart_task)
+
+    def open_intents(self) -> list[ev.AttemptIntent]:
+        """Attempts announced but not finished (in flight when a supervisor died)."""
+        return [intent for key, intent in self.intents.items()
+                if self.attempt_states.get(key) in ("intent", "spawned")]
+
     def _on_attempt_intent(self, event: ev.AttemptIntent) -> None:
         self._attempt_to(event.task_id, event.parent, event.attempt, "intent")
+        self.intents[(event.task_id, event.parent, event.attempt)] = event
         self.attempt_numbers[event.task_id] = max(event.attempt,
                                                   self.attempt_numbers.get(event.task_id, 0))
         if event.parent is None:
@@ -89,6 +104,10 @@ class RunState:
 
     def _on_attempt_spawned(self, event: ev.AttemptSpawned) -> None:
         self._attempt_to(event.task_id, event.parent, event.attempt, "spawned")
+
+    def _on_attempt_in_doubt(self, event: ev.AttemptInDoubt) -> None:
+        self._attempt_to(event.task_id, event.parent, event.attempt,
+                         IN_DOUBT_STATES[event.choice])
 
     def _on_attempt_finished(self, event: ev.AttemptFinished) -> None:
         if event.attempt:
@@ -106,6 +125,8 @@ class RunState:
                 self.executed += 1
             if self.visit is not None and self.visit.task_id == event.task_id:
                 self.visit.last, self.visit.slept = event, False
+        elif self.visit is not None and self.visit.task_id == event.parent:
+            self.visit.subtasks[event.task_id] = event
 
     def _on_slept(self, event: ev.Slept) -> None:
         if self.visit is not None:

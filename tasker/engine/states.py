@@ -1,9 +1,13 @@
 """Run and attempt states and their legal transitions (no dependencies).
 
     run:      (none) -> started -> [interrupted] -> finished
+              started | interrupted | finished -> resumed   (--auto-recovery, a new segment)
+              resumed behaves like started
     attempt:  (none) -> intent -> spawned -> finished
               (none) -> intent -> finished          (dry run, cannot start, cancelled early)
               (none) -> finished                    (skipped by its condition: attempt 0)
+              intent | spawned -> abandoned         (in doubt after a crash, --in-doubt=rerun)
+              intent | spawned -> in_doubt -> finished           (--in-doubt=fail)
 
 The fold refuses an illegal transition; `tasker journal verify` uses the same tables.
 """
@@ -12,17 +16,22 @@ from __future__ import annotations
 
 RUN_TRANSITIONS: dict[str | None, frozenset[str]] = {
     None: frozenset({"started"}),
-    "started": frozenset({"interrupted", "finished"}),
-    "interrupted": frozenset({"finished"}),
-    "finished": frozenset(),
+    "started": frozenset({"interrupted", "finished", "resumed"}),
+    "resumed": frozenset({"interrupted", "finished", "resumed"}),
+    "interrupted": frozenset({"finished", "resumed"}),
+    "finished": frozenset({"resumed"}),
 }
 
 ATTEMPT_TRANSITIONS: dict[str | None, frozenset[str]] = {
     None: frozenset({"intent", "finished"}),
-    "intent": frozenset({"spawned", "finished"}),
-    "spawned": frozenset({"finished"}),
+    "intent": frozenset({"spawned", "finished", "abandoned", "in_doubt"}),
+    "spawned": frozenset({"finished", "abandoned", "in_doubt"}),
+    "in_doubt": frozenset({"finished"}),
+    "abandoned": frozenset(),
     "finished": frozenset(),
 }
+
+IN_DOUBT_STATES = {"rerun": "abandoned", "fail": "in_doubt"}
 
 
 class IllegalTransition(ValueError):

@@ -5,6 +5,8 @@
   or ``BROKEN: record N (byte offset O): reason`` and exits 1.
 - ``show PATH``: one line per record: local time, record number, type, key fields.
 - ``export PATH [-o FILE]``: a JSON array of the payloads, to stdout or FILE.
+- ``replay PATH [--task-file F]``: re-derive every decision with the engine's `decide` and
+  report the first divergence (`tasker.journal.replay`); 0 when all agree, else 1.
 
 `show` and `export` print what is readable of a damaged journal, then say where it breaks on
 stderr and exit 1.
@@ -54,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("path")
     export.add_argument("-o", "--output", help="write to this file instead of stdout")
     export.set_defaults(func=export_command)
+    replay = sub.add_parser("replay", help="re-derive every decision and compare")
+    replay.add_argument("path")
+    replay.add_argument("--task-file", help="the task file (default: the one in the header)")
+    replay.set_defaults(func=replay_command)
     return parser
 
 
@@ -92,6 +98,29 @@ def _transition_problem(contents: JournalContents) -> str | None:
         return None
     return f"record {found.record} (byte offset {found.offset}): illegal transition: " \
            f"{found.reason}"
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    """``journal replay``: the same decisions again, or the first record where they differ."""
+    from tasker.journal.replay import load_workflow, replay
+
+    contents = scan_journal(args.path)
+    problem = _framing_problem(contents)
+    if problem is not None and contents.torn is None:
+        print(f"BROKEN: {args.path}: {problem}")
+        return 1
+    try:
+        wf = load_workflow(contents, args.task_file)
+    except ValueError as exc:
+        print(f"ERROR: {args.path}: {exc}", file=sys.stderr)
+        return 1
+    report = replay(contents, wf)
+    if report.divergence is not None:
+        print(f"DIVERGED: {args.path}: {report.divergence}")
+        return 1
+    ending = "run finished" if report.finished else "run unfinished (no run_finished record)"
+    print(f"OK: {args.path}: {report.decisions} decisions re-derived, all agree; {ending}")
+    return 0
 
 
 def show_command(args: argparse.Namespace) -> int:

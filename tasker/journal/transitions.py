@@ -3,11 +3,12 @@
 `tasker.engine.states` (when present) holds the run and attempt transition tables and the
 `check_run` / `check_attempt` functions; this module maps record types onto those states:
 
-    run_started -> run "started" (each one opens a new run segment: a resume starts again)
+    run_started -> run "started";  run_resumed -> run "resumed" (a new segment of the run)
     run_interrupted -> run "interrupted";  run_finished -> run "finished"
     attempt_intent / attempt_spawned / attempt_finished -> attempt "intent" / "spawned" /
         "finished", per attempt key (parent, task_id, attempt); attempt 0 (a skipped task, no
         attempt ran) starts fresh each time.
+    attempt_in_doubt -> attempt "abandoned" (choice rerun) or "in_doubt" (choice fail)
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 
 from tasker.journal.reader import JournalRecord
 
-RUN_EVENTS = {"run_started": "started", "run_interrupted": "interrupted",
-              "run_finished": "finished"}
+RUN_EVENTS = {"run_started": "started", "run_resumed": "resumed",
+              "run_interrupted": "interrupted", "run_finished": "finished"}
 ATTEMPT_EVENTS = {"attempt_intent": "intent", "attempt_spawned": "spawned",
-                  "attempt_finished": "finished"}
+                  "attempt_finished": "finished", "attempt_in_doubt": "in_doubt"}
+IN_DOUBT_CHOICES = {"rerun": "abandoned", "fail": "in_doubt"}
 
 
 @dataclass(frozen=True)
@@ -54,16 +56,21 @@ def check_transitions(records: Iterable[JournalRecord],
         payload = record.payload
         try:
             if record.type in RUN_EVENTS:
-                current = None if record.type == "run_started" else run
-                run = states.check_run(current, RUN_EVENTS[record.type])
+                run = states.check_run(run, RUN_EVENTS[record.type])
             elif record.type in ATTEMPT_EVENTS:
                 key = _attempt_key(payload)
                 current = None if payload.get("attempt") == 0 else attempts.get(key)
                 name = f"attempt {payload.get('attempt')} of task {payload.get('task_id')}"
-                attempts[key] = states.check_attempt(current, ATTEMPT_EVENTS[record.type], name)
+                attempts[key] = states.check_attempt(current, _attempt_state(record), name)
         except states.IllegalTransition as exc:
             return TransitionProblem(record=record.seq, offset=record.offset, reason=str(exc))
     return None
+
+
+def _attempt_state(record: JournalRecord) -> str:
+    if record.type == "attempt_in_doubt":
+        return IN_DOUBT_CHOICES.get(str(record.payload.get("choice")), "in_doubt")
+    return ATTEMPT_EVENTS[record.type]
 
 
 def _attempt_key(payload: dict[str, Any]) -> tuple[Any, ...]:

@@ -44,6 +44,8 @@ class JournalWriter:
         self.chain_head = chain
         self.size = size
         self.time_spent = 0.0
+        self.fsyncs = 0
+        self.fsync_seconds = 0.0
         self._dirty = False
         self._failed: str | None = None
         self._mutex = threading.Lock()  # appends from several threads keep seq and chain whole
@@ -177,6 +179,7 @@ class JournalWriter:
             os.ftruncate(self._fd, self.size)
 
     def _fsync(self) -> None:
+        started = time.perf_counter()
         try:
             os.fdatasync(self._fd)
         except OSError as exc:
@@ -184,6 +187,8 @@ class JournalWriter:
             raise _os_error(f"cannot fsync journal record {self.next_seq}", self.path, exc,
                             record=self.next_seq) from exc
         self._dirty = False
+        self.fsyncs += 1
+        self.fsync_seconds += time.perf_counter() - started
 
     def _check_usable(self) -> None:
         if self._fd < 0:

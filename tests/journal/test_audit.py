@@ -65,12 +65,24 @@ def test_legal_transitions_pass_including_a_resumed_run(tmp_path):
     if states is None:
         pytest.skip("tasker.engine.states is not available")
     path = tmp_path / "j"
-    events = ["run_started", "attempt_intent", "attempt_spawned", "run_started",
-              "attempt_finished", "run_finished"]
+    events = ["run_started", "attempt_intent", "attempt_spawned", "run_resumed",
+              "attempt_finished", "run_finished", "run_resumed", "run_finished"]
     with JournalWriter.create(path, task_file_sha256="", run_id="r") as writer:
         for event in events:
             writer.append({"type": event, "task_id": 1, "attempt": 1})
     assert check_transitions(scan_journal(path).records, states) is None
+
+
+def test_a_second_run_started_in_one_journal_is_illegal(tmp_path):
+    states = load_states()
+    if states is None:
+        pytest.skip("tasker.engine.states is not available")
+    path = tmp_path / "j"
+    with JournalWriter.create(path, task_file_sha256="", run_id="r") as writer:
+        for event in ("run_started", "run_finished", "run_started"):
+            writer.append({"type": event})
+    problem = check_transitions(scan_journal(path).records, states)
+    assert problem is not None and problem.record == 3
 
 
 def test_show_prints_one_line_per_record_with_time_seq_and_type(journal, capsys):
