@@ -227,8 +227,21 @@ def load_exec_config(env: Mapping[str, str], cwd: Path) -> ExecConfig:
 
 
 def parse_exec_config(text: str, source: str) -> ExecConfig:
-    """Build an ExecConfig from YAML text (pure); `source` names it in errors."""
-    data = _load_yaml(text, source)
+    """Build an ExecConfig from YAML text (pure); `source` names it in errors.
+
+    The shipped file (or an unchanged copy) is not parsed: its pre-parsed form is used.
+    """
+    import hashlib
+
+    from tasker import execconfig_data
+
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() == execconfig_data.SHA256:
+        return config_from_data(execconfig_data.DATA, source)
+    return config_from_data(_load_yaml(text, source), source)
+
+
+def config_from_data(data: Any, source: str) -> ExecConfig:
+    """Build an ExecConfig from the parsed YAML document `data`."""
     if data is None:
         return ExecConfig(source=source)
     if not isinstance(data, dict):

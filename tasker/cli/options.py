@@ -108,7 +108,10 @@ def parse_size(text: str) -> int:
     match = _SIZE.match(text)
     if not match:
         raise ValueError(f"invalid size {text!r} (use e.g. 512M or 2G)")
-    size = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    number = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if not math.isfinite(number):
+        raise ValueError(f"size too large: {text[:40]!r}")
+    size = int(number)
     if size <= 0:
         raise ValueError(f"size must be positive: {text!r}")
     return size
@@ -131,13 +134,20 @@ def _timeout_arg(text: str) -> int:
     return value
 
 
+def _path_arg(text: str) -> str:
+    """A path or name used for files: a NUL byte can never be part of one."""
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"contains a NUL byte: {text!r}")
+    return text
+
+
 def _grace_arg(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid grace period {text!r}") from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"grace period must be >= 0 seconds: {text}")
+        raise argparse.ArgumentTypeError(f"grace period must be >= 0 seconds: {text[:40]}")
     return value
 
 
@@ -147,7 +157,7 @@ def build_parser(exec_types: list[str], *, for_file: bool = False) -> argparse.A
                      allow_abbrev=not for_file,
                      description="Run a TASKER-format task file (dry run unless -r).")
     if not for_file:
-        parser.add_argument("task_file", help="path to the task file")
+        parser.add_argument("task_file", type=_path_arg, help="path to the task file")
         parser.add_argument("-V", "--version", action="version", version=VERSION_TEXT)
         parser.add_argument("-c", "--connection-test", action=_Refused, nargs=0,
                             help="refused: connection tests are part of host validation")
@@ -163,12 +173,14 @@ def _flag(parser: argparse.ArgumentParser, *names: str, help: str) -> None:
 
 def _add_run_options(parser: argparse.ArgumentParser, exec_types: list[str]) -> None:
     _flag(parser, "-r", "--run", help="run for real (default: dry run)")
-    parser.add_argument("-l", "--log-dir", metavar="DIR", help="base directory (~/TASKER)")
+    parser.add_argument("-l", "--log-dir", type=_path_arg, metavar="DIR",
+                        help="base directory (~/TASKER)")
     parser.add_argument("--log-level", choices=LOG_LEVELS, help="verbosity (default INFO)")
     _flag(parser, "-d", "--debug", help="DEBUG level when the level is INFO")
     parser.add_argument("-t", "--type", choices=exec_types, type=str.lower,
                         help="exec type of tasks without exec=")
-    parser.add_argument("-p", "--project", metavar="NAME", help="append to a project summary")
+    parser.add_argument("-p", "--project", type=_path_arg, metavar="NAME",
+                        help="append to a project summary")
     parser.add_argument("--start-from", type=int, metavar="ID", help="start at task ID")
     _flag(parser, "--auto-recovery", help="resume an unfinished run of this file")
     _flag(parser, "--show-recovery-info", help="print the recovery state and exit")
@@ -178,8 +190,10 @@ def _add_run_options(parser: argparse.ArgumentParser, exec_types: list[str]) -> 
     _flag(parser, "--instance-check", help="refuse to run twice the same workflow")
     _flag(parser, "--force-instance", help="bypass the instance check")
     _flag(parser, "--show-plan", help="print the plan and ask before running")
-    parser.add_argument("--alert-on-failure", metavar="SCRIPT", help="run SCRIPT on failure")
-    parser.add_argument("--output-json", nargs="?", const=_JSON_DEFAULT, metavar="PATH",
+    parser.add_argument("--alert-on-failure", type=_path_arg, metavar="SCRIPT",
+                        help="run SCRIPT on failure")
+    parser.add_argument("--output-json", nargs="?", const=_JSON_DEFAULT, type=_path_arg,
+                        metavar="PATH",
                         help="write a JSON summary (default <base>/output/<stem>_<ts>.json)")
     _flag(parser, "--show-effective-args", help="print the merged arguments and exit")
 

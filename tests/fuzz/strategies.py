@@ -15,7 +15,8 @@ from tasker.model import TASK_FIELD_NAMES
 
 NUMBERS = ["0", "1", "2", "3", "5", "10", "11", "-1", "-5", "0.5", "1.5", "1e3", "1_000",
            "255", "256", "300", "1000", "9999", "10000", "99999999999999999999999",
-           "-99999999999999999999", "nan", "inf", "-inf", "0x10", "+3", " 4 ", "٣"]
+           "-99999999999999999999", "9" * 400, "-" + "9" * 400, "1e999", "nan", "inf",
+           "-inf", "0x10", "+3", " 4 ", "٣"]
 PLACEHOLDERS = ["@X@", "@LOOPS@", "@0_stdout@", "@0_stderr@", "@0_exit@", "@1_exit_code@",
                 "@0_success@", "@9_stdout@", "@1_success_count@", "@task@", "@@", "@",
                 "@X", "@unknown@", "@0_STDOUT@", "$HOME", "${HOME}", "$UNSET_VAR_X",
@@ -96,7 +97,9 @@ header_flags = st.sampled_from([
     "--type=local", "--type=shell", "--type=nosuch", "-t", "--start-from=1",
     "--start-from=999", "--start-from=x", "--start-from=-1", "--timeout=30", "--timeout=0",
     "--timeout=99999999999", "--timeout=x", "--memory-limit=512M", "--memory-limit=0",
-    "--memory-limit=nan", "--memory-limit=1e400", "--kill-grace=2", "--kill-grace=-1",
+    "--memory-limit=nan", "--memory-limit=1e400", "--memory-limit=" + "9" * 400 + "G",
+    "--timeout=" + "9" * 400, "--kill-grace=" + "9" * 400, "--start-from=" + "9" * 400,
+    "--kill-grace=2", "--kill-grace=-1",
     "--kill-grace=nan", "--in-doubt=fail", "--in-doubt=x", "--allow-changed",
     "--keep-output", "--show-effective-args", "--show-recovery-info", "--auto-recovery",
     "--instance-check", "--no-task-backup", "--show-plan", "--output-json",
