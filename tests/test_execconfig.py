@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import filecmp
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tasker import execconfig_data
 from tasker.errors import ExecConfigError
 from tasker.execconfig import (
     PACKAGED_CONFIG,
@@ -45,6 +48,28 @@ def write(path: Path, text: str) -> Path:
 
 def test_packaged_copy_is_identical_to_cfg():
     assert filecmp.cmp(REPO / "cfg" / "execution_types.yaml", PACKAGED_CONFIG, shallow=False)
+
+
+def test_preparsed_shipped_config_is_in_sync_with_the_yaml():
+    generated = execconfig_data.render(PACKAGED_CONFIG.read_text(encoding="utf-8"))
+    assert Path(execconfig_data.__file__).read_text(encoding="utf-8") == generated, \
+        "run `python -m tasker.execconfig_data` after editing tasker/data/execution_types.yaml"
+
+
+def test_shipped_config_loads_without_importing_yaml(tmp_path):
+    code = ("import sys; from pathlib import Path; from tasker.execconfig import load_exec_config;"
+            " c = load_exec_config({}, Path(sys.argv[1])); assert 'ssh' in c.types, c;"
+            " assert 'yaml' not in sys.modules, 'yaml imported'")
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=REPO,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_an_edited_copy_of_the_shipped_config_is_parsed_from_its_yaml(tmp_path):
+    text = PACKAGED_CONFIG.read_text(encoding="utf-8").replace("default_timeout: 300",
+                                                               "default_timeout: 77")
+    write(tmp_path / "cfg" / "execution_types.yaml", text)
+    assert load_exec_config({}, tmp_path).timeout_for("ssh") == 77
 
 
 def test_shipped_config_defaults_to_local_with_the_spec_types(tmp_path):
