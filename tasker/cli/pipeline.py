@@ -205,7 +205,8 @@ class Pipeline:
 
         self.phase = "execution"
         try:
-            outcome = run_workflow(wf, self.options, self.config, self.log)
+            with self._instance_lock(wf):
+                outcome = run_workflow(wf, self.options, self.config, self.log)
         except TaskerError as exc:
             return self._fail(exc)
         command = outcome.last_command
@@ -216,6 +217,16 @@ class Pipeline:
         self._alert(outcome.exit_code, outcome.reason, outcome.last_task)
         self.log.close()
         return outcome.exit_code
+
+    def _instance_lock(self, wf: Any) -> contextlib.AbstractContextManager[Any]:
+        """TASKER's hash lock (file content + globals) when `--instance-check` is given."""
+        if not self.options.instance_check:
+            return contextlib.nullcontext()
+        from tasker.instance import InstanceLock, instance_hash
+
+        digest = instance_hash(self.text.encode("utf-8", "surrogateescape"), wf.global_values())
+        return InstanceLock(Path.home(), self.options.task_file, digest, self.options.project,
+                            wf.global_values(), self.log, force=self.options.force_instance)
 
     def _fail(self, exc: TaskerError) -> int:
         code = exit_code_for(exc)
@@ -262,7 +273,8 @@ class Pipeline:
         if isinstance(exc, NoTasksError):
             self.log.warn("No valid tasks found. Exiting.")
         else:
-            self.log.error(str(exc))
+            for line in str(exc).splitlines():
+                self.log.error(line)
 
     def _summary(self, code: int, task: int | None, host: str | None, command: str) -> None:
         opts = self.options
