@@ -8,7 +8,9 @@ launcher (which forks a replacement), unties itself from the launcher and become
 attempt's shim (own session, subreaper), so it survives the launcher and the supervisor.
 An idle spare dies with the launcher (PR_SET_PDEATHSIG, cleared once it has work), so a dead
 launcher shows as a closed socket to the client. The launcher exits when the client's end of
-the socket closes, or when spares keep dying before taking any work. With DIR, each spare
+the socket closes, or when spares keep dying before taking any work. When a spare takes work
+and no other spare is idle, the launcher forks one more (up to MAX_SPARES), so the pool grows
+to the run's concurrency. With DIR, each spare
 pre-writes its shim.json and an empty result temp file there, to be renamed into its attempt
 directory (much cheaper than creating them on the attempt's critical path).
 """
@@ -27,6 +29,7 @@ from executor_shim import resultfile, shim, spawn
 from executor_shim.spec import spec_from_json
 
 DEFAULT_SPARES = 2
+MAX_SPARES = 64  # growth limit under bursts of attempts
 MAX_BARREN_DEATHS = 10
 PR_SET_PDEATHSIG = 1
 
@@ -121,9 +124,15 @@ class _Spares:
                     self.fork()
 
     def _on_taken(self, data: bytes) -> None:
+        """Replace each spare that took work; grow the pool when none was left idle (a
+        burst of attempts, e.g. a parallel block, would otherwise wait on one fork at a
+        time)."""
         for line in data.split():
             self._forget(int(line[1:]))
             self.barren_deaths = 0
+            if not self.idle and self.count < MAX_SPARES:
+                self.count += 1
+                self.fork()
             self.fork()
 
 

@@ -91,20 +91,38 @@ def write_atomic(directory: str, name: str, payload: bytes, durable: bool = True
 
 def write_result(directory: str, result: dict) -> None:
     """Write result.json: tmp file, fsync, rename, fsync of the directory."""
+    commit_result(directory, stage_result(directory, result))
+
+
+def stage_result(directory: str, result: dict) -> int:
+    """Write result.json's bytes to its temp file (no fsync yet); returns the open fd.
+
+    Out-of-space shows here (ext4 reserves blocks at write time), before anything is reported.
+    """
     payload = json.dumps(result, ensure_ascii=False).encode()
     tmp = os.path.join(directory, f"{RESULT_NAME}.tmp")
+    flags = os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC
     if not _take("result_tmp", tmp):
-        write_atomic(directory, RESULT_NAME, payload)
-        return
-    fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+        flags |= os.O_CREAT
+    fd = os.open(tmp, flags, 0o600)
     try:
         view = memoryview(payload)
         while view:
             view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def commit_result(directory: str, fd: int) -> None:
+    """Make a staged result.json durable: fsync, rename into place, fsync the directory."""
+    try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.rename(tmp, os.path.join(directory, RESULT_NAME))
+    os.rename(os.path.join(directory, f"{RESULT_NAME}.tmp"),
+              os.path.join(directory, RESULT_NAME))
     _fsync_dir(directory)
 
 

@@ -2,10 +2,22 @@
 
 Status pipe protocol (write end held by the shim, read end by the supervisor's client):
     "ID <shim pid> <start ticks> <boot id> <command pid or 0>\\n"   once the command started
+    "RES <json>\\n"  the whole result, sent before result.json is durable (when it fits)
     "OK\\n"                                                        result.json is durable
     "ERR <json>\\n"   result.json could not be written; <json> is a result without the texts
 EOF closes the pipe when the shim is done (or died). The shim ignores EPIPE on this pipe:
 a dead supervisor never stops it from finishing its attempt.
+
+Result first, durability second: once the command has ended, the shim writes result.json's
+bytes to its temp file (so a full disk still fails before anything is reported), sends the
+result as a RES line, and only then pays for the fsyncs (temp file, rename, directory) and
+sends OK. The supervisor assesses, journals attempt_finished (not synced) and routes while the
+shim syncs; before its next write-ahead fsync (the next intent, an in-doubt choice or
+run_finished) it waits for this attempt's OK. So the order on disk stays: result.json durable,
+then the finished record durable, then the next command spawned. Adoption after a supervisor
+crash is unchanged: the shim always finishes writing result.json. RES is sent only when it fits
+in the pipe's free space at once (a non-blocking write): the shim never waits for a slow
+supervisor; a bigger result is reported by result.json and OK alone, as before.
 """
 # The shim handles str paths and raw fds on its hot path, as os.* returns them.
 # ruff: noqa: PTH118
@@ -15,9 +27,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import fcntl
 import json
 import os
 import signal
+import struct
+import termios
 import traceback
 from collections.abc import Callable
 
@@ -26,6 +41,7 @@ from executor_shim.attempt import Announcer, Attempt
 from executor_shim.spec import Spec, spec_from_json
 
 PR_SET_CHILD_SUBREAPER = 36
+F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 _BOOT_ID = proctree.read_boot_id()
 
 
@@ -98,10 +114,15 @@ class _Announcer(Announcer):
               f"ID {self.me} {self.ticks} {_BOOT_ID or '-'} {command_pid or 0}\n")
         with contextlib.suppress(OSError):
             resultfile.write_atomic(self.spec.attempt_dir, "spec.json",
-                                    json.dumps(dataclasses.asdict(self.spec)).encode(),
+                                    json.dumps(spec_fields(self.spec)).encode(),
                                     durable=False)
         if self.on_started is not None:
             self.on_started()
+
+
+def spec_fields(spec: Spec) -> dict:
+    """The spec as a JSON-able dict (shallow: no deep copy of the environment)."""
+    return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
 
 
 _SAMPLE_SPEC = json.dumps({"argv": ["true"], "attempt_dir": "/", "env": dict(os.environ),
@@ -116,7 +137,7 @@ def warm_up() -> None:
     attempt.captures["stdout"].feed(b"warm-up\n")
     summary = attempt._summary(0.0, 0.0, "warm-up")
     json.dumps(summary, ensure_ascii=False).encode()
-    json.dumps(dataclasses.asdict(spec))
+    json.dumps(spec_fields(spec))
 
 
 def _crash_result(error: str) -> dict:
@@ -139,7 +160,9 @@ def run_shim(spec: Spec, status_fd: int | None = None,
             fh.write(traceback.format_exc())
         result = _crash_result("executor shim failed: " + traceback.format_exc(limit=1))
     try:
-        resultfile.write_result(spec.attempt_dir, result)
+        staged = resultfile.stage_result(spec.attempt_dir, result)
+        _report_early(status_fd, result)
+        resultfile.commit_result(spec.attempt_dir, staged)
     except OSError as exc:
         brief = {k: v for k, v in result.items() if k not in ("stdout", "stderr")}
         first = f"{result['shim_error']}; " if result.get("shim_error") else ""
@@ -148,6 +171,31 @@ def run_shim(spec: Spec, status_fd: int | None = None,
         return 1
     _finish(status_fd, "OK\n")
     return 0
+
+
+PIPE_SLACK = 8192  # pipe capacity is counted in pages: leave room for a partly used one
+
+
+def _report_early(status_fd: int | None, result: dict) -> bool:
+    """Send the RES line if the status pipe can take all of it now; False otherwise."""
+    if status_fd is None:
+        return False
+    line = ("RES " + json.dumps(result, ensure_ascii=False) + "\n").encode()
+    try:
+        capacity = fcntl.fcntl(status_fd, F_GETPIPE_SZ)
+        queued = struct.unpack("i", fcntl.ioctl(status_fd, termios.FIONREAD, b"\0" * 4))[0]
+        if len(line) > capacity - queued - PIPE_SLACK:
+            return False
+        os.set_blocking(status_fd, False)
+        try:
+            sent = os.write(status_fd, line)
+        finally:
+            os.set_blocking(status_fd, True)
+        while sent < len(line):  # cannot happen with the room checked above; never tear a line
+            sent += os.write(status_fd, line[sent:])
+    except OSError:
+        return False
+    return True
 
 
 def _finish(status_fd: int | None, line: str) -> None:

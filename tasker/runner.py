@@ -26,8 +26,6 @@ from typing import Any
 
 from tasker.engine import actions as act
 from tasker.engine import events as ev
-from tasker.engine.adopt import abandon_pending
-from tasker.engine.blocks import parallel_subtasks, run_block
 from tasker.engine.context import Clock, RealClock, Recorder, RunContext, Sink
 from tasker.engine.decide import DecideContext, decide
 from tasker.engine.execute import AttemptPlan, run_attempt
@@ -36,7 +34,6 @@ from tasker.engine.outcome import RunOutcome
 from tasker.engine.results import skipped_result, text_result
 from tasker.engine.state import RunState
 from tasker.errors import RunAbort
-from tasker.journal.recovery import restore_outputs, resume_point, resumed_globals
 from tasker.journal.session import (
     JournalEnd,
     JournalSession,
@@ -44,11 +41,11 @@ from tasker.journal.session import (
     file_sha256,
     new_run_id,
 )
-from tasker.journal.snapshot import SnapshotInfo, recovery_snapshot
 from tasker.report.output_json import new_execution_id, run_document, write_document
 from tasker.report.progress import Progress, ProgressLog
 
 SPILL_NAMES = ("stdout", "stderr")
+MAX_SPARES = 64  # warm shims kept by the launcher at most (SPEC: max_parallel is capped at 100)
 
 
 def run_workflow(wf: Any, options: Any, exec_config: Any, log: Any, shim: Any = None, *,
@@ -62,6 +59,7 @@ def run_workflow(wf: Any, options: Any, exec_config: Any, log: Any, shim: Any = 
     """
     use_journal = bool(options.run) and (shim is None if journal is None else journal)
     session = open_session(wf, options, log) if use_journal else None
+    runner = None
     try:
         runner = WorkflowRunner(wf, options, exec_config, log, clock=clock, env=env,
                                 sinks=sinks, session=session)
@@ -70,11 +68,24 @@ def run_workflow(wf: Any, options: Any, exec_config: Any, log: Any, shim: Any = 
         from tasker.shim_client import ShimClient
 
         runner.run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with ShimClient(runner.run_dir) as client:
+        with ShimClient(runner.run_dir, spares=spare_count(wf)) as client:
             return runner.run(client)
     finally:
+        if runner is not None:  # after an error: result.json durable before the last records
+            with contextlib.suppress(Exception):
+                runner.recorder.drain_barriers()
         if session is not None:
             session.abort()  # no-op after a normal finish; keeps the journal after an error
+
+
+def spare_count(wf: Any) -> int:
+    """How many warm shims the launcher keeps: the widest parallel block's concurrency
+    (a burst of attempts then starts without waiting for forks), at least 2."""
+    from tasker.engine.blocks import parallel_subtasks
+
+    widths = [min(task.max_parallel, len(parallel_subtasks(wf, task)))
+              for task in wf.tasks.values() if task.kind == "parallel"]
+    return max(2, min(max(widths, default=0), MAX_SPARES))
 
 
 def open_session(wf: Any, options: Any, log: Any) -> JournalSession:
@@ -122,6 +133,8 @@ class WorkflowRunner:
                         secrets_of(globals_))
         resume = self.session.resume if self.session is not None else None
         if resume is not None:
+            from tasker.journal.recovery import restore_outputs
+
             self.recorder.preload(restore_outputs(resume.events, self.wf, self.log.debug))
         if self.state.status is None:
             self.recorder.emit(ev.RunStarted(
@@ -144,6 +157,9 @@ class WorkflowRunner:
 
     def _resume(self, rc: RunContext) -> None:
         """Continue the journal's run: new segment, in-flight attempts left to adopt."""
+        from tasker.engine.adopt import abandon_pending
+        from tasker.journal.recovery import resume_point, resumed_globals
+
         point = resume_point(self.state)
         globals_ = resumed_globals(self.wf, self.state.globals, self.env,
                                    yes=bool(self.options.yes), say=self.log.info)
@@ -197,6 +213,8 @@ class WorkflowRunner:
             self.recorder.emit(ev.Slept(at=self.clock.now(), task_id=action.task_id,
                                         seconds=action.seconds))
         elif isinstance(action, act.RunBlock):
+            from tasker.engine.blocks import run_block
+
             run_block(rc, self.wf.tasks[action.task_id])
         elif isinstance(action, act.MakeDecision):
             word = "success" if action.passed else "failure"
@@ -220,6 +238,8 @@ class WorkflowRunner:
     def _conclude(self, rc: RunContext, finish: act.Finish) -> RunOutcome:
         state = self.state
         if rc.pending:
+            from tasker.engine.adopt import abandon_pending
+
             abandon_pending(rc, "not reached by the resumed run")
         self.recorder.emit(ev.RunFinished(
             at=self.clock.now(), exit_code=finish.exit_code,
@@ -242,6 +262,8 @@ class WorkflowRunner:
             return None
         if finish.status == "success":
             return self.session.finish(True)
+        from tasker.journal.snapshot import SnapshotInfo, recovery_snapshot
+
         paths = self.session.paths
         info = SnapshotInfo(
             task_file=self.options.task_file, task_sha256=self.session.task_sha256,
@@ -254,6 +276,8 @@ class WorkflowRunner:
     def _last_command(self, task_id: int | None) -> tuple[str, str]:
         task = self.wf.tasks.get(task_id) if task_id is not None else None
         if task is not None and task.kind == "parallel":
+            from tasker.engine.blocks import parallel_subtasks
+
             return "parallel", f"parallel execution of tasks {parallel_subtasks(self.wf, task)}"
         if task is not None and task.kind == "conditional":
             return "conditional", "conditional execution"

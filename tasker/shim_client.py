@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import executor_shim
@@ -34,6 +35,7 @@ from tasker.errors import TaskerError
 from tasker.shim_protocol import AttemptResult, AttemptSpec, StreamResult
 
 START_TIMEOUT = 30.0
+STATUS_KEEP = 1 << 20  # status bytes kept (a RES line is below the pipe's 64 KiB)
 _SHIM_ROOT = str(Path(executor_shim.__file__).resolve().parent.parent)
 _BOOTSTRAP = ("import sys; sys.path.insert(0, {root!r}); from executor_shim.{module} import main;"
               " sys.exit(main(sys.argv[1:]))")
@@ -113,6 +115,8 @@ class AttemptHandle:
         self._popen = popen
         self._pidfd_mode = pidfd_mode
         self._result: AttemptResult | None = None
+        self._eof = False
+        self._take_reported()
 
     def fileno(self) -> int:
         """A descriptor that becomes readable when the shim has finished (for selectors)."""
@@ -121,23 +125,72 @@ class AttemptHandle:
         return self._fd
 
     def wait(self, timeout: float | None = None) -> AttemptResult | None:
-        """The result once the shim has finished; None if `timeout` seconds pass first."""
-        if self._result is not None:
+        """The result once the shim has finished and result.json is durable; None if
+        `timeout` seconds pass first."""
+        if self._result is not None and self._fd is None:
             return self._result
+        if not self._read_until(lambda: False, timeout):
+            return None
+        if self._result is None or self._durable_error() is not None:
+            self._result = None
+            self._finish()
+        return self._result
+
+    def wait_reported(self) -> AttemptResult:
+        """The result as soon as the shim reports it (RES line), possibly before result.json
+        is durable; call `wait_durable` before relying on result.json (the descriptor stays
+        open until then)."""
+        self._read_until(lambda: self._result is not None, None)
+        if self._result is None:
+            self._finish()
+        return self._result
+
+    def wait_durable(self) -> str | None:
+        """Wait until the shim has made result.json durable and close the descriptor;
+        the shim's error text when it could not (the reported result stands)."""
+        self._read_until(lambda: False, None)
+        error = self._durable_error()
+        self.close()
+        return error
+
+    def _read_until(self, done: Callable[[], bool], timeout: float | None) -> bool:
+        """Read status lines until `done()` or EOF (True), or `timeout` (False)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
+        while self._fd is not None and not self._eof and not done():
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             ready, _, _ = select.select([self._fd], [], [], remaining)
             if not ready:
-                return None
-            if self._pidfd_mode:
-                break
-            data = os.read(self._fd, 65536)
+                return False
+            data = b"" if self._pidfd_mode else os.read(self._fd, 65536)
             if not data:
+                self._eof = True
+                if self._popen is not None:
+                    self._popen.wait()
                 break
-            self._status = (self._status + data)[-65536:]
-        self._finish()
-        return self._result
+            self._status = (self._status + data)[-STATUS_KEEP:]
+            self._take_reported()
+        return True
+
+    def _take_reported(self) -> None:
+        if self._result is not None:
+            return
+        start = 0 if self._status.startswith(b"RES ") else self._status.find(b"\nRES ") + 1
+        if start == 0 and not self._status.startswith(b"RES "):
+            return
+        end = self._status.find(b"\n", start)
+        if end >= 0:
+            with contextlib.suppress(ValueError):
+                self._result = AttemptResult.model_validate_json(self._status[start + 4:end])
+            self._status = self._status[:start] + self._status[end + 1:]
+
+    def _durable_error(self) -> str | None:
+        """None when the shim said OK (or the handle never expected it); else what went wrong."""
+        if self._pidfd_mode or b"OK\n" in self._status:
+            return None
+        for line in self._status.decode(errors="replace").splitlines():
+            if line.startswith("ERR "):
+                return line[4:]
+        return "executor shim exited before result.json was durable"
 
     def _finish(self) -> None:
         self.close()

@@ -61,14 +61,47 @@ class Recorder:
         self._sinks = sinks
         self._lock = threading.RLock()
         self._numbers: dict[int, int] = {}
+        self._barriers: list[Callable[[], None]] = []
 
     def emit(self, event: ev.Event) -> None:
-        """Record one event."""
+        """Record one event (a write-ahead one only once every barrier has passed).
+
+        A sink with `defer_sync` (the journal) appends under the lock and returns the fsync,
+        run after the lock is released and before `emit` returns: worker threads announcing
+        attempts at the same time share fsyncs instead of queueing one each.
+        """
+        commits = []
         with self._lock:
+            if event.type in ev.WRITE_AHEAD:
+                self.drain_barriers()
             for sink in self._sinks:
-                sink(event)
+                deferred = getattr(sink, "defer_sync", None)
+                commit = deferred(event) if deferred is not None else sink(event)
+                if deferred is not None and commit is not None:
+                    commits.append(commit)
             self.state.apply(event)
             self.events.append(event)
+        for commit in commits:
+            commit()
+
+    def add_barrier(self, barrier: Callable[[], None]) -> None:
+        """Run `barrier` before the next write-ahead event (e.g. wait until an attempt's
+        result.json is durable, so its finished record never becomes durable before it)."""
+        with self._lock:
+            self._barriers.append(barrier)
+
+    def drain_barriers(self) -> None:
+        """Run every pending barrier now (each once, even if one raises)."""
+        with self._lock:
+            barriers, self._barriers = self._barriers, []
+            failure: BaseException | None = None
+            for barrier in barriers:
+                try:
+                    barrier()
+                except BaseException as exc:  # the others must still run; first one wins
+                    failure = failure or exc
+            if failure is not None:
+                raise failure
 
     def preload(self, events: list[ev.Event]) -> None:
         """Fold events recorded by an earlier supervisor (no sink sees them again)."""

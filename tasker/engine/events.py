@@ -176,6 +176,12 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
+# Records made durable (fsynced) before the supervisor acts on them: the intent before the
+# shim is spawned (and with it every earlier record), the in-doubt choice, the run's start and
+# end. Before recording one, every finished attempt's result.json must be durable.
+WRITE_AHEAD = frozenset({"run_started", "run_resumed", "attempt_intent", "attempt_in_doubt",
+                         "run_finished"})
+
 # Every event model, for tasker.schemas_gen (schemas/journal_*.schema.json).
 EVENT_MODELS: tuple[type[BaseModel], ...] = (
     RunStarted, RunResumed, AttemptIntent, AttemptSpawned, AttemptInDoubt, AttemptFinished,

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from tasker.engine.evaluation import Resolve, next_spec, patterns_for, resolver
 from tasker.engine.lines import command_line, result_lines
 from tasker.engine.numbers import parse_float, parse_size
 from tasker.engine.results import TaskResult
-from tasker.errors import RunAbort, TaskerError
+from tasker.errors import JournalWriteError, Location, RunAbort, TaskerError
 from tasker.model import TaskBase
 
 DRY_RUN_STDOUT = "DRY RUN STDOUT"
@@ -198,16 +200,39 @@ def _run_shim(rc: RunContext, plan: AttemptPlan, spec: object, number: int) -> R
 
 
 def wait_handle(rc: RunContext, handle: object, now: float) -> Raw:
-    """Wait for a running shim (cancellable by a signal) and take its result."""
+    """Wait for a running shim (cancellable by a signal) and take its result.
+
+    A real shim reports its result before result.json is durable. On the main thread the wait
+    for that is left to the recorder's next write-ahead event (see `executor_shim.shim`), so
+    the supervisor assesses and routes while the shim syncs. A block's worker thread waits
+    for it here, before its finished record exists: any other worker's fsync may make that
+    record durable at any moment (the main thread never emits while workers run).
+    """
+    on_main = threading.current_thread() is threading.main_thread()
+    reported = getattr(handle, "wait_reported", None) if on_main else None
+    deferred = False
     rc.track(handle)
     try:
-        result = handle.wait()
+        result = reported() if reported is not None else handle.wait()
+        if reported is not None:
+            rc.recorder.add_barrier(_durability_barrier(handle))
+            deferred = True
     finally:
         rc.untrack(handle)
         close = getattr(handle, "close", None)
-        if close is not None:
+        if close is not None and not deferred:
             close()
     return raw_of(rc, result, Path(handle.attempt_dir), now)
+
+
+def _durability_barrier(handle: object) -> Callable[[], None]:
+    def barrier() -> None:
+        error = handle.wait_durable()
+        if error is not None:
+            raise JournalWriteError(f"result of the attempt in {handle.attempt_dir} could not "
+                                    f"be made durable: {error}",
+                                    Location(file=str(Path(handle.attempt_dir) / "result.json")))
+    return barrier
 
 
 def raw_of(rc: RunContext, result: object, attempt_dir: Path, now: float) -> Raw:

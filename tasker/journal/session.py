@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -37,8 +38,8 @@ from tasker.journal.writer import JournalWriter
 # Records that must be durable before the supervisor acts on them: the intent before the
 # shim is spawned (and with it every earlier record: finished + routed of the previous task),
 # the in-doubt choice before the attempt is re-run or failed, the run's start and end.
-SYNCED_EVENTS = frozenset({"run_started", "run_resumed", "attempt_intent", "attempt_in_doubt",
-                           "run_finished"})
+# The engine's Recorder waits for pending result.json fsyncs before passing one of these on.
+SYNCED_EVENTS = ev.WRITE_AHEAD
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class JournalSession:
     seconds: float = 0.0            # time spent turning events into records and writing them
     records: int = 0
     on_info: Callable[[str], None] = field(default=lambda _msg: None)
+    _stats: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, settings: SessionSettings, info: Callable[[str], None],
@@ -94,11 +96,11 @@ class JournalSession:
     def _open_locked(cls, settings: SessionSettings, paths: JournalPaths, lock: JournalLock,
                      info: Callable[[str], None],
                      debug: Callable[[str], None]) -> JournalSession:
-        from tasker.journal.recovery import load_resume
-
         resume = None
         if paths.journal.exists():
             if settings.auto_recovery:
+                from tasker.journal.recovery import load_resume
+
                 resume = load_resume(paths, settings, info)
             else:
                 abandon(paths, Path(settings.base_dir), info)
@@ -125,6 +127,28 @@ class JournalSession:
         finally:
             self.seconds += time.perf_counter() - started
             self.records += 1
+
+    def defer_sync(self, event: ev.Event) -> Callable[[], None] | None:
+        """Append one event as a record; for one that protects an action, return the fsync
+        to run next (outside the caller's lock: concurrent intents share one fsync)."""
+        started = time.perf_counter()
+        try:
+            self.writer.append(journal_payload(event), sync=False)
+            end = self.writer.size
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.records += 1
+        if event.type not in SYNCED_EVENTS:
+            return None
+        return lambda: self._sync_through(end)
+
+    def _sync_through(self, end: int) -> None:
+        started = time.perf_counter()
+        try:
+            self.writer.sync_through(end)
+        finally:
+            with self._stats:
+                self.seconds += time.perf_counter() - started
 
     def set_globals(self, globals_: Mapping[str, str]) -> None:
         """Mask the secret values among these globals in later records."""

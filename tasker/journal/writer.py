@@ -49,6 +49,8 @@ class JournalWriter:
         self._dirty = False
         self._failed: str | None = None
         self._mutex = threading.Lock()  # appends from several threads keep seq and chain whole
+        self._sync_lock = threading.Lock()  # one fsync at a time (group commit)
+        self._synced_end = size
         self._secrets = secret_values(secrets or {})
 
     @classmethod
@@ -132,6 +134,8 @@ class JournalWriter:
             self._fsync()
         record = JournalRecord(seq=self.next_seq, offset=self.size, payload=masked, chain=chain)
         self.next_seq, self.chain_head, self.size = self.next_seq + 1, chain, self.size + len(line)
+        if sync:
+            self._synced_end = self.size
         self.time_spent += time.perf_counter() - started
         return record
 
@@ -143,7 +147,29 @@ class JournalWriter:
                 return
             started = time.perf_counter()
             self._fsync()
+            self._synced_end = self.size
             self.time_spent += time.perf_counter() - started
+
+    def sync_through(self, end: int) -> None:
+        """Group commit: return once every byte before offset `end` is fsynced.
+
+        Threads that append concurrently share fsyncs: whoever gets the sync lock first
+        fsyncs everything appended so far; the others find their record already covered.
+        """
+        with self._sync_lock:
+            if self._synced_end >= end:
+                return
+            with self._mutex:
+                self._check_usable()
+                target = self.size
+            started = time.perf_counter()
+            try:
+                self._datasync()
+            finally:
+                self.time_spent += time.perf_counter() - started
+            with self._mutex:
+                self._dirty = self.size != target
+            self._synced_end = max(self._synced_end, target)
 
     def close(self) -> None:
         """Sync pending records (when the writer is healthy) and close the file."""
@@ -179,6 +205,10 @@ class JournalWriter:
             os.ftruncate(self._fd, self.size)
 
     def _fsync(self) -> None:
+        self._datasync()
+        self._dirty = False
+
+    def _datasync(self) -> None:
         started = time.perf_counter()
         try:
             os.fdatasync(self._fd)
@@ -186,7 +216,6 @@ class JournalWriter:
             self._failed = f"fsync failed: {exc.strerror}"
             raise _os_error(f"cannot fsync journal record {self.next_seq}", self.path, exc,
                             record=self.next_seq) from exc
-        self._dirty = False
         self.fsyncs += 1
         self.fsync_seconds += time.perf_counter() - started
 

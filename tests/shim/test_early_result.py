@@ -1,0 +1,63 @@
+"""The shim reports its result on the status pipe first, then makes result.json durable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tasker.shim_client import _SHIM_ROOT
+from tasker.shim_protocol import AttemptResult, AttemptSpec
+
+
+def status_lines(tmp_path: Path, argv: list[str]) -> list[str]:
+    """Run one attempt through `python -m executor_shim --status-fd` and read its status."""
+    attempt_dir = tmp_path / "a.1"
+    attempt_dir.mkdir()
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps({"argv": argv, "attempt_dir": str(attempt_dir),
+                                     "timeout": 30}))
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-m", "executor_shim", "--status-fd",
+                             str(write_end), str(spec_path)], pass_fds=(write_end,),
+                            cwd=_SHIM_ROOT)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as status:
+        data = status.read()
+    assert proc.wait(timeout=60) == 0
+    return data.decode().splitlines()
+
+
+def test_result_line_comes_before_ok_and_matches_result_json(tmp_path):
+    lines = status_lines(tmp_path, ["echo", "early"])
+    assert [line.split()[0] for line in lines] == ["ID", "RES", "OK"]
+    reported = AttemptResult.model_validate_json(lines[1][4:])
+    on_disk = AttemptResult.model_validate_json((tmp_path / "a.1" / "result.json").read_bytes())
+    assert reported == on_disk and reported.stdout.text == "early\n"
+
+
+def test_result_too_big_for_the_pipe_is_reported_by_result_json_alone(tmp_path):
+    lines = status_lines(tmp_path, ["head", "-c", "200000", "/dev/zero"])
+    assert [line.split()[0] for line in lines] == ["ID", "OK"]
+
+
+def test_wait_reported_then_wait_durable_through_the_launcher(client, tmp_path):
+    attempt_dir = tmp_path / "b.1"
+    handle = client.start(AttemptSpec(argv=["echo", "hi"], attempt_dir=str(attempt_dir),
+                                      timeout=30))
+    reported = handle.wait_reported()
+    assert reported.stdout.text == "hi\n"
+    assert handle.wait_durable() is None
+    assert AttemptResult.model_validate_json((attempt_dir / "result.json").read_bytes()) == \
+        reported
+    assert handle.wait() == reported
+
+
+def test_wait_reported_falls_back_to_result_json_for_big_results(client, tmp_path):
+    attempt_dir = tmp_path / "c.1"
+    handle = client.start(AttemptSpec(argv=["head", "-c", "200000", "/dev/zero"],
+                                      attempt_dir=str(attempt_dir), timeout=30))
+    assert handle.wait_reported().stdout.bytes == 200000
+    assert handle.wait_durable() is None
