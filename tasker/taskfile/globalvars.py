@@ -74,8 +74,8 @@ def parse_globals(entries: Iterable[Entry], env: Mapping[str, str], source: str,
     for name, (expanded, line, raw) in templates.items():
         if not skip_security:
             _sanitize(name, values[name], expanded, Location(file=source, line=line))
-        result[name] = GlobalVar(name=name, template=raw, value=values[name], line=line,
-                                 from_env=_ENV.search(raw) is not None)
+        result[name] = GlobalVar.model_construct(name=name, template=raw, value=values[name],
+                                                 line=line, from_env=_ENV.search(raw) is not None)
     return result, {name: names for name, names in unexpanded.items() if names}
 
 

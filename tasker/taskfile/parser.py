@@ -50,7 +50,9 @@ def parse_workflow(text: str, source: str, options: ParseOptions) -> Workflow:
     if unexpanded and not options.skip_task_validation:
         used = {name for task in tasks.values() for name in task_global_refs(task)}
         check_used_env(globals_, unexpanded, used, source)
-    return Workflow(source=source, tasks=tasks, globals=globals_)
+    # Tasks and globals are validated models already; constructing the container skips
+    # building its schema on every start (tests/taskfile/test_model_construct.py).
+    return Workflow.model_construct(source=source, tasks=tasks, globals=globals_)
 
 
 def _build_tasks(first: Entry, entries: Iterator[Entry], values: dict[str, str],
