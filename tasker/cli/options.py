@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 from tasker import __version__
 from tasker.errors import UsageError
+from tasker.sizes import parse_size
 
 LOG_LEVELS = ("ERROR", "WARN", "INFO", "DEBUG")
 MAX_TIMEOUT = 604800
@@ -29,8 +29,6 @@ CONNECTION_TEST_REFUSED = (
     "-c/--connection-test is not supported: connection tests are part of host validation "
     "and run for every remote exec type (use --skip-host-validation to skip them)")
 _JSON_DEFAULT = ""  # `--output-json` given without a path
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 DEFAULTS: dict[str, Any] = {
     "run": False, "log_dir": None, "log_level": "INFO", "debug": False, "type": None,
@@ -101,20 +99,6 @@ class _Parser(argparse.ArgumentParser):
 class _Refused(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
         parser.error(CONNECTION_TEST_REFUSED)
-
-
-def parse_size(text: str) -> int:
-    """`512M`, `2G`, `1.5g`, `4096` -> bytes (binary multiples); raises ValueError."""
-    match = _SIZE.match(text)
-    if not match:
-        raise ValueError(f"invalid size {text!r} (use e.g. 512M or 2G)")
-    number = float(match.group(1)) * _UNITS[match.group(2).lower()]
-    if not math.isfinite(number):
-        raise ValueError(f"size too large: {text[:40]!r}")
-    size = int(number)
-    if size <= 0:
-        raise ValueError(f"size must be positive: {text!r}")
-    return size
 
 
 def _size_arg(text: str) -> int:

@@ -39,8 +39,12 @@ class RealClock:
         return time.time()
 
     def sleep(self, seconds: float, stop: threading.Event) -> bool:
-        """Wait up to `seconds`; False if `stop` was set."""
-        return not stop.wait(max(0.0, seconds))
+        """Wait up to `seconds`; False if `stop` was set (no maximum: waits in capped steps)."""
+        deadline = time.monotonic() + max(0.0, seconds)
+        while (left := deadline - time.monotonic()) > 0:
+            if stop.wait(min(left, threading.TIMEOUT_MAX)):
+                return False
+        return not stop.is_set()
 
 
 class Log(Protocol):

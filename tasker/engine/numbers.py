@@ -5,9 +5,11 @@ Values may hold `@VAR@` placeholders and, per SPEC D5, a trailing ` # comment`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
+from tasker import sizes
 from tasker.model import TaskBase
 
 _COMMENT = re.compile(r"\s+#.*$")
@@ -36,9 +38,10 @@ def parse_float(text: str | None, resolve: Callable[[str], str]) -> float | None
     """The float value of a field after substitution, or None when absent or not a number."""
     value = _clean(text, resolve)
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    return number if number is None or math.isfinite(number) else None
 
 
 def retry_enabled(task: TaskBase) -> bool:
@@ -59,15 +62,10 @@ def retry_settings(task: TaskBase, resolve: Callable[[str], str]) -> tuple[int, 
     return count, delay
 
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)[bB]?\s*$")
-_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-
-
 def parse_size(text: str | None, resolve: Callable[[str], str]) -> int | None:
-    """`512M`, `2G`, `4096` -> bytes (binary multiples); None when absent or malformed."""
+    """`memory_limit` after substitution in bytes; None when absent or not a valid size."""
     value = _clean(text, resolve)
-    match = _SIZE.match(value) if value else None
-    if match is None:
+    try:
+        return sizes.parse_size(value) if value else None
+    except ValueError:
         return None
-    size = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
-    return size or None

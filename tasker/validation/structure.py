@@ -15,6 +15,7 @@ from tasker.model import (
     ReturnTask,
     TaskBase,
 )
+from tasker.sizes import parse_size
 from tasker.taskfile.syntax import parse_int
 from tasker.validation.findings import Findings
 from tasker.validation.security import has_placeholder
@@ -28,7 +29,6 @@ _KEY_KINDS = {
     "if_true_tasks": (ConditionalTask,), "if_false_tasks": (ConditionalTask,),
 }
 _LOOP_WITH_CONDITION = re.compile(r"\s*(?i:loop)(?:\s*&|\s+AND(?=\s))")
-_MEMORY = re.compile(r"(?P<number>[0-9]+(\.[0-9]+)?)\s*([KMGT]i?B?|B)?", re.IGNORECASE)
 
 
 def check_task(task: TaskBase, out: Findings) -> None:
@@ -136,13 +136,10 @@ def _check_values(task: TaskBase, out: Findings) -> None:
             _check_split(task, key, getattr(task, key), out)
     memory = task.memory_limit
     if memory is not None and not has_placeholder(memory):
-        match = _MEMORY.fullmatch(memory.strip())
-        if not match:
-            out.error(task, f"invalid memory_limit '{memory[:80]}' (e.g. 512M)",
-                      "memory_limit")
-        elif not math.isfinite(float(match.group("number"))):
-            out.error(task, f"memory_limit is too large ({len(memory)} characters)",
-                      "memory_limit")
+        try:
+            parse_size(memory)
+        except ValueError as exc:
+            out.error(task, f"invalid memory_limit: {exc}", "memory_limit")
 
 
 def _check_int(task: TaskBase, key: str, text: str, out: Findings, *, low: int | None,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tasker.cli.options import parse_cli, parse_size
@@ -59,3 +64,36 @@ def test_bad_header_value_exits_2_without_internal_error(tmp_path, header):
 def test_memory_limit_too_large_in_a_dry_run_exits_20(tmp_path):
     data = f"task=0\nhostname=localhost\ncommand=echo\nmemory_limit={HUGE}G\n".encode()
     assert check_pipeline(data, tmp_path, validate_only=False).code == 20
+
+
+def _run_real(tmp_path, field: str, globals_: str = "") -> subprocess.CompletedProcess:
+    (tmp_path / "f.txt").write_text(
+        f"{globals_}task=0\nhostname=localhost\ncommand=true\nexec=local\n{field}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKER_", "TASK_EXEC"))}
+    env.update(HOME=str(tmp_path), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    return subprocess.run([sys.executable, "-m", "tasker", "f.txt", "-r", "-l", "base",
+                           "--skip-host-validation"], cwd=tmp_path, env=env, timeout=60,
+                          capture_output=True, text=True, check=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("field", "globals_"), [
+    ("memory_limit=@X@", "X=" + "9" * 400 + "\n"),   # A: a size that overflows
+    ("timeout=@X@", "X=nan\n"),                      # C: NaN is not a timeout
+    ("sleep=@X@", "X=inf\n"),                        # B: not a finite number of seconds
+])
+def test_non_finite_numbers_from_globals_run_without_an_internal_error(tmp_path, field,
+                                                                       globals_):
+    proc = _run_real(tmp_path, field, globals_)
+    assert "internal error" not in proc.stdout + proc.stderr
+    assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+def test_a_sleep_longer_than_the_platform_wait_limit_is_waited_in_steps():
+    import threading
+
+    from tasker.engine.context import RealClock
+
+    stop = threading.Event()
+    stop.set()
+    assert RealClock().sleep(1e308, stop) is False
