@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -96,11 +97,8 @@ def tree_rss(pids: list[int]) -> int:
 
 def own_peak_rss() -> int:
     """This process's own peak RSS (VmHWM) in bytes."""
-    try:
-        with open("/proc/self/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open("/proc/self/status", "rb") as fh:
+        for line in fh:
+            if line.startswith(b"VmHWM:"):
+                return int(line.split()[1]) * 1024
     return 0

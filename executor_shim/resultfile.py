@@ -37,12 +37,17 @@ def discard_prepared() -> None:
     Prepared.identity = Prepared.result_tmp = None
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of `data` to `fd` (os.write may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _write_new(path: str, payload: bytes) -> str:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view):]
+        write_all(fd, payload)
     finally:
         os.close(fd)
     return path
@@ -77,9 +82,7 @@ def write_atomic(directory: str, name: str, payload: bytes, durable: bool = True
     tmp = f"{final}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view):]
+        write_all(fd, payload)
         if durable:
             os.fsync(fd)
     finally:
@@ -106,9 +109,7 @@ def stage_result(directory: str, result: dict) -> int:
         flags |= os.O_CREAT
     fd = os.open(tmp, flags, 0o600)
     try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view):]
+        write_all(fd, payload)
     except BaseException:
         os.close(fd)
         raise

@@ -13,6 +13,8 @@ import os
 import queue
 import threading
 
+from executor_shim.resultfile import write_all
+
 
 class SpillFile:
     """A spill file written by a background thread, so disk writes overlap the hashing.
@@ -39,10 +41,8 @@ class SpillFile:
     def _drain(self) -> None:
         while (data := self.queue.get()) is not None:
             if self.error is None:
-                view = memoryview(data)
                 try:
-                    while view:
-                        view = view[os.write(self.fd, view):]
+                    write_all(self.fd, data)
                 except OSError as exc:
                     self.error = exc
             self.queue.task_done()

@@ -212,11 +212,11 @@ class AttemptHandle:
             pidfd = os.pidfd_open(self.pid)
         except OSError:
             return
-        try:  # identity checked after opening the pidfd, so the signal cannot hit a new pid
-            if process_matches(self.pid, self.start_ticks, self.boot_id):
-                signal.pidfd_send_signal(pidfd, signum)
-        except OSError:
-            pass
+        # identity checked after opening the pidfd, so the signal cannot hit a new pid
+        try:
+            with contextlib.suppress(OSError):
+                if process_matches(self.pid, self.start_ticks, self.boot_id):
+                    signal.pidfd_send_signal(pidfd, signum)
         finally:
             os.close(pidfd)
 

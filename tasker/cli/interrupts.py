@@ -31,11 +31,9 @@ def _raise(signum: int, _frame: object) -> None:
 def signals_raise() -> Iterator[None]:
     """Inside the block SIGINT and SIGTERM raise Interrupted (main thread only)."""
     previous = {}
-    try:
+    with contextlib.suppress(ValueError):  # not the main thread: leave the handlers alone
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, _raise)
-    except ValueError:  # not the main thread: leave the handlers alone
-        pass
     try:
         yield
     finally:

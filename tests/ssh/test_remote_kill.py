@@ -9,19 +9,10 @@ import time
 
 import pytest
 
+from tests.shim.helpers import wait_for
 from tests.sshhosts import SshHosts
 
 pytestmark = [pytest.mark.ssh, pytest.mark.slow]
-
-
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    """Poll `predicate` until it is true or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_killing_the_local_ssh_client_leaves_the_remote_command_running(

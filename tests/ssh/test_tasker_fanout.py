@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.shim.helpers import wait_for
 from tests.ssh.tasker_run import exec_config_text, hostnames_block, run_tasker
 from tests.sshhosts import SshHosts
 
@@ -24,16 +25,6 @@ BLOCK_FAILED = 10
 def config(hosts: SshHosts) -> str:
     """The shipped ssh type reading the hosts' client config, ConnectTimeout 3 s."""
     return exec_config_text(hosts.ssh_config_path, connect_timeout=CONNECT_TIMEOUT)
-
-
-def wait_for(predicate, timeout: float = 20.0) -> bool:
-    """Poll `predicate` until it is true or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_twenty_host_block_returns_each_hosts_own_short_hostname(
@@ -91,7 +82,7 @@ def test_host_stopped_mid_run_fails_only_its_own_subtask(
     stopped = threading.Event()
 
     def stop_when_running() -> None:
-        if wait_for(lambda: ssh_hosts.remote_pids("host004", marker)):
+        if wait_for(lambda: ssh_hosts.remote_pids("host004", marker), timeout=20.0):
             ssh_hosts.stop("host004")
             stopped.set()
 
