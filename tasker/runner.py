@@ -29,11 +29,11 @@ from tasker.engine import events as ev
 from tasker.engine.context import Clock, RealClock, Recorder, RunContext, Sink
 from tasker.engine.decide import DecideContext, decide
 from tasker.engine.execute import AttemptPlan, run_attempt
-from tasker.engine.lines import secrets_of
 from tasker.engine.outcome import RunOutcome
 from tasker.engine.results import skipped_result, text_result
 from tasker.engine.state import RunState
 from tasker.errors import RunAbort
+from tasker.journal.masking import secret_values
 from tasker.journal.session import (
     JournalEnd,
     JournalSession,
@@ -130,7 +130,7 @@ class WorkflowRunner:
         globals_ = self.wf.global_values()
         rc = RunContext(self.wf, self.options, self.exec_config, self.log, shim, self.recorder,
                         self.clock, self.env, None if not self.options.run else self.run_dir,
-                        secrets_of(globals_))
+                        secret_values(globals_))
         resume = self.session.resume if self.session is not None else None
         if resume is not None:
             from tasker.journal.recovery import restore_outputs

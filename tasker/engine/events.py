@@ -191,16 +191,7 @@ EVENT_MODELS: tuple[type[BaseModel], ...] = (
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
-def event_from_json(data: str | bytes) -> Event:
-    """Parse one event from its JSON text (journal payload)."""
-    return EVENT_ADAPTER.validate_json(data)
-
-
 def event_from_payload(payload: dict) -> Event:
     """Parse one event from a decoded journal payload."""
     return EVENT_ADAPTER.validate_python(payload)
 
-
-def event_to_json(event: _Event) -> str:
-    """The compact JSON text of one event."""
-    return event.model_dump_json()

@@ -174,7 +174,7 @@ def _execute(rc: RunContext, plan: AttemptPlan, prepared: Prepared, attempt_dir:
         text = DRY_RUN_SUBTASK_STDOUT if plan.parent is not None else DRY_RUN_STDOUT
         return Raw(0, text_stream(text), text_stream(""), now, 0.0)
     if prepared.error is not None or attempt_dir is None:
-        return _cannot_start(prepared.error or "no run directory", now)
+        return cannot_start(prepared.error or "no run directory", now)
     if rc.stop.is_set():
         return Raw(-15, text_stream(""), text_stream("Not started: run interrupted"), now, 0.0,
                    cancelled=True)
@@ -192,7 +192,7 @@ def _run_shim(rc: RunContext, plan: AttemptPlan, spec: object, number: int) -> R
     try:
         handle = rc.shim.start(spec)
     except (OSError, TaskerError) as exc:
-        return _cannot_start(str(exc), now)
+        return cannot_start(str(exc), now)
     rc.recorder.emit(ev.AttemptSpawned(at=rc.clock.now(), task_id=plan.task.id,
                                        parent=plan.parent, attempt=number, pid=handle.pid,
                                        start_time=handle.start_time, boot_id=handle.boot_id))
@@ -258,11 +258,6 @@ def raw_streams(result: object) -> tuple[RawStream, RawStream]:
 def cannot_start(error: str, now: float, exit_code: int = CANNOT_START_EXIT) -> Raw:
     """The raw result of an attempt that never ran its command."""
     return Raw(exit_code, text_stream(""), text_stream(error), now, 0.0, spawn_error=error)
-
-
-def _cannot_start(error: str, now: float) -> Raw:
-    return Raw(CANNOT_START_EXIT, text_stream(""), text_stream(error), now, 0.0,
-               spawn_error=error)
 
 
 def _finish(rc: RunContext, plan: AttemptPlan, number: int, prepared: Prepared, *, raw: Raw,

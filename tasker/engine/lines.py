@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
-from tasker.journal.masking import mask_text, secret_values
+from tasker.journal.masking import mask_text
 
 PREVIEW_CHARS = 200
 
@@ -16,11 +16,6 @@ def preview(text: str) -> str:
     if len(stripped) > PREVIEW_CHARS:
         return f"{shown}... ({len(stripped)} chars total)"
     return shown
-
-
-def secrets_of(globals_: Mapping[str, str]) -> tuple[str, ...]:
-    """Values to mask in command echo (REFERENCE §2.2 masking names)."""
-    return secret_values(globals_)
 
 
 def command_line(argv: Iterable[str], secrets: Iterable[str]) -> str:

@@ -56,7 +56,3 @@ def skipped_result(task_id: int, hostname: str = "") -> TaskResult:
     """The result of a task whose pre-execution `condition` was false (REFERENCE §5.3)."""
     return text_result(task_id, -1, False, "", SKIPPED_STDERR, skipped=True, hostname=hostname)
 
-
-def is_timeout(result: TaskResult) -> bool:
-    """True for a timed-out result (exit 124 from the shim's timeout)."""
-    return result.timed_out

@@ -44,8 +44,6 @@ class RunState:
     """Everything `decide` may look at, folded from the events so far."""
 
     status: str | None = None
-    run_id: str = ""
-    dry_run: bool = False
     globals: dict[str, str] = field(default_factory=dict)
     results: dict[int, TaskResult] = field(default_factory=dict)
     views: dict[int, ResultView] = field(default_factory=dict)
@@ -67,10 +65,6 @@ class RunState:
         handler = getattr(self, f"_on_{event.type}")
         handler(event)
 
-    def next_attempt_number(self, task_id: int) -> int:
-        """The attempt number the next attempt of `task_id` gets (1-based, run-wide)."""
-        return self.attempt_numbers.get(task_id, 0) + 1
-
     def store(self, result: TaskResult) -> None:
         """Record a result so `@N_...@` and the JSON see it."""
         self.results[result.task_id] = result
@@ -78,7 +72,6 @@ class RunState:
 
     def _on_run_started(self, event: ev.RunStarted) -> None:
         self.status = check_run(self.status, "started")
-        self.run_id, self.dry_run = event.run_id, event.dry_run
         self.globals = dict(event.globals)
         self.started_at = event.at
 

@@ -150,10 +150,6 @@ class JournalSession:
             with self._stats:
                 self.seconds += time.perf_counter() - started
 
-    def set_globals(self, globals_: Mapping[str, str]) -> None:
-        """Mask the secret values among these globals in later records."""
-        self.writer.set_secrets(globals_)
-
     def finish(self, success: bool, snapshot: Mapping[str, Any] | None = None) -> JournalEnd:
         """Close the journal: archive it after success, else keep it and write the snapshot."""
         chain = self.writer.chain_head

@@ -107,10 +107,6 @@ class JournalWriter:
         return cls(path, fd, next_seq=len(contents.records), chain=contents.chain_head, size=size,
                    secrets=secrets)
 
-    def set_secrets(self, globals_: Mapping[str, str]) -> None:
-        """Mask the secret values among these globals in every later record."""
-        self._secrets = secret_values(globals_)
-
     def append(self, payload: Mapping[str, Any], sync: bool = True) -> JournalRecord:
         """Append one record (masked, framed, chained); fsync it first unless `sync` is False.
 
