@@ -92,11 +92,6 @@ def write_atomic(directory: str, name: str, payload: bytes, durable: bool = True
         _fsync_dir(directory)
 
 
-def write_result(directory: str, result: dict) -> None:
-    """Write result.json: tmp file, fsync, rename, fsync of the directory."""
-    commit_result(directory, stage_result(directory, result))
-
-
 def stage_result(directory: str, result: dict) -> int:
     """Write result.json's bytes to its temp file (no fsync yet); returns the open fd.
 

@@ -38,9 +38,9 @@ from tasker.journal.session import (
     JournalEnd,
     JournalSession,
     SessionSettings,
-    file_sha256,
     new_run_id,
 )
+from tasker.report.backup import file_sha256
 from tasker.report.output_json import new_execution_id, run_document, write_document
 from tasker.report.progress import Progress, ProgressLog
 

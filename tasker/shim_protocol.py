@@ -16,7 +16,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MIB = 1024 * 1024
-STREAMS = ("stdout", "stderr")
 
 
 class _Frozen(BaseModel):

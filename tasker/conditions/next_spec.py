@@ -28,6 +28,11 @@ class NextSpec:
     condition: Condition | None = None
 
 
+def is_loop(text: str) -> bool:
+    """`next=loop` or the seed form `next=loop&COND` / `loop AND COND` (SPEC D4)."""
+    return text.lower() == "loop" or _LOOP_WITH_CONDITION.match(text) is not None
+
+
 @lru_cache(maxsize=1024)
 def parse_next(text: str) -> NextSpec:
     """Read a `next=` value; keywords are case-insensitive. Raises ConditionSyntaxError."""

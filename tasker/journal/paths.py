@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from tasker.errors import JournalWriteError, Location
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-MAX_STEM = 50
+from tasker.report.console import sanitize_stem
 
 
 class JournalPaths(BaseModel):
@@ -41,12 +38,6 @@ class JournalPaths(BaseModel):
     def name(self) -> str:
         """``<stem>_<hash8>``, the common part of every file name."""
         return f"{self.stem}_{self.hash8}"
-
-
-def sanitize_stem(task_file: str | os.PathLike[str]) -> str:
-    """Basename without extension, unsafe characters replaced by ``_``, ≤50 chars, else 'task'."""
-    stem = _UNSAFE.sub("_", Path(task_file).stem)[:MAX_STEM]
-    return stem or "task"
 
 
 def journal_paths(base: str | os.PathLike[str], task_file: str | os.PathLike[str]) -> JournalPaths:

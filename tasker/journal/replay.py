@@ -43,7 +43,7 @@ class ReplayReport:
 
 def load_workflow(contents: JournalContents, task_file: str | None = None) -> Any:
     """Parse the journal's task file; ValueError when it is missing or changed."""
-    from tasker.journal.session import file_sha256
+    from tasker.report.backup import file_sha256
     from tasker.taskfile.parser import ParseOptions, parse_workflow
 
     header = contents.header or {}

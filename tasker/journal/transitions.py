@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from tasker.engine.states import IN_DOUBT_STATES
 from tasker.journal.reader import JournalRecord
 
 RUN_EVENTS = {"run_started": "started", "run_resumed": "resumed",
               "run_interrupted": "interrupted", "run_finished": "finished"}
 ATTEMPT_EVENTS = {"attempt_intent": "intent", "attempt_spawned": "spawned",
                   "attempt_finished": "finished", "attempt_in_doubt": "in_doubt"}
-IN_DOUBT_CHOICES = {"rerun": "abandoned", "fail": "in_doubt"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def check_transitions(records: Iterable[JournalRecord],
 
 def _attempt_state(record: JournalRecord) -> str:
     if record.type == "attempt_in_doubt":
-        return IN_DOUBT_CHOICES.get(str(record.payload.get("choice")), "in_doubt")
+        return IN_DOUBT_STATES.get(str(record.payload.get("choice")), "in_doubt")
     return ATTEMPT_EVENTS[record.type]
 
 

@@ -143,13 +143,7 @@ def write_document(path: str, document: Mapping[str, Any]) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    _fsync_dir(target.parent)
+    from tasker.journal.paths import fsync_dir
 
-
-def _fsync_dir(directory: Path) -> None:
     with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(target.parent)

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasker.report.console import sanitize_stem
+
 HEADER = "#Timestamp\tStatus\tExit_Code\tTask_File\tTask_ID\tHostname\tCommand\tLog_File\n"
 LOCK_WAIT = 20.0
 HIGH_LOAD_LOCK_WAIT = 45.0
@@ -51,9 +53,7 @@ class SummaryRow:
 
 def project_file_name(project: str) -> str:
     """`<name>.summary`: the project sanitised like a file name, its extension stripped."""
-    stem = Path(project.strip()).stem
-    clean = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in stem)
-    return f"{clean[:50] or 'project'}.summary"
+    return f"{sanitize_stem(project.strip(), 'project')}.summary"
 
 
 def summary_path(base_dir: Path, project: str) -> Path:

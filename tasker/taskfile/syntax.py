@@ -20,7 +20,6 @@ TEXT_FIELDS = {
     "retry_count": "retry_count", "retry_delay": "retry_delay", "memory_limit": "memory_limit",
     "type": "type_text",
 }
-LIST_FIELDS = ("tasks", "if_true_tasks", "if_false_tasks")
 MAX_INT_DIGITS = 18
 
 GLOBAL_REF = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)@")

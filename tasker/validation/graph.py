@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from tasker.model import ConditionalTask, ParallelTask, TaskBase, Workflow
+from tasker.taskfile.blocks import MAX_HOSTNAMES
 from tasker.validation.findings import Findings
 
-MIN_HOSTNAMES, MAX_HOSTNAMES = 2, 1000
+MIN_HOSTNAMES = 2
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 _DOTTED_NUMBERS = re.compile(r"[0-9]+(\.[0-9]+){3}")
 

@@ -12,11 +12,8 @@ from collections.abc import Iterable
 from tasker.model import TaskBase, Workflow
 from tasker.taskfile.syntax import ENV_REF, TEXT_FIELDS, global_refs
 from tasker.validation.findings import Findings
+from tasker.variables import RESULT_FIELDS
 
-RESULT_FIELDS = frozenset({
-    "stdout", "stderr", "exit", "success", "stdout_file", "stderr_file", "exit_code",
-    "hostname", "duration", "success_count", "failed_count", "total_count",
-})
 _TOKEN = re.compile(r"@([A-Za-z0-9_]+)@")
 _TASK_REF = re.compile(r"([0-9]+)_([A-Za-z_]+)")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

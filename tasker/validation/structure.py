@@ -4,8 +4,8 @@ kind, value ranges, routing and loop rules, keys that do not fit the task's kind
 from __future__ import annotations
 
 import math
-import re
 
+from tasker.conditions.next_spec import is_loop
 from tasker.model import (
     MAX_TASK_ID,
     CommandTask,
@@ -28,7 +28,6 @@ _KEY_KINDS = {
     "tasks": (ParallelTask,), "max_parallel": (ParallelTask,), "hostnames": (ParallelTask,),
     "if_true_tasks": (ConditionalTask,), "if_false_tasks": (ConditionalTask,),
 }
-_LOOP_WITH_CONDITION = re.compile(r"\s*(?i:loop)(?:\s*&|\s+AND(?=\s))")
 
 
 def check_task(task: TaskBase, out: Findings) -> None:
@@ -217,7 +216,7 @@ def _check_routing(task: TaskBase, out: Findings) -> None:
     if next_text.isdigit():
         out.error(task, f"next={next_text}: Direct task jumping is not supported; use "
                   "on_success/on_failure", "next")
-    loops = _is_loop(next_text)
+    loops = is_loop(next_text)
     if task.loop is not None and not loops:
         out.error(task, "'loop' requires next=loop", "loop")
     elif loops and task.loop is None:
@@ -227,7 +226,3 @@ def _check_routing(task: TaskBase, out: Findings) -> None:
     elif task.loop is not None and task.loop > 100:
         out.warning(task, f"loop={task.loop} is unusually high", "loop")
 
-
-def _is_loop(next_text: str) -> bool:
-    """`next=loop` or the seed form `next=loop&COND` / `loop AND COND` (SPEC D4)."""
-    return next_text.lower() == "loop" or _LOOP_WITH_CONDITION.match(next_text) is not None
