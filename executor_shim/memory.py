@@ -13,6 +13,7 @@ which one enforced a breach.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import resource
 
@@ -21,7 +22,9 @@ from executor_shim import proctree
 PEAK_ONLY_INTERVAL = 0.25
 
 
-def _own_cgroup_dir() -> str | None:
+@functools.cache
+def own_cgroup_dir() -> str | None:
+    """This process's cgroup v2 directory (looked up once: spares inherit the answer)."""
     mount = None
     with contextlib.suppress(OSError), open("/proc/self/mountinfo") as fh:
         for line in fh:
@@ -52,7 +55,7 @@ class CgroupLimit:
     @classmethod
     def create(cls, base: str | None, limit: int, name: str) -> CgroupLimit | None:
         """Create the leaf under `base` (default: the shim's own cgroup), or return None."""
-        base = base or _own_cgroup_dir()
+        base = base or own_cgroup_dir()
         if not base:
             return None
         try:

@@ -36,7 +36,7 @@ import termios
 import traceback
 from collections.abc import Callable
 
-from executor_shim import proctree, resultfile
+from executor_shim import memory, proctree, resultfile
 from executor_shim.attempt import Announcer, Attempt
 from executor_shim.spec import Spec, spec_from_json
 
@@ -132,6 +132,7 @@ _SAMPLE_SPEC = json.dumps({"argv": ["true"], "attempt_dir": "/", "env": dict(os.
 def warm_up() -> None:
     """Exercise the cheap parts of an attempt once (idle launcher spares do this, so the
     pages they touch are copied before an attempt arrives, not during it)."""
+    memory.own_cgroup_dir()
     spec = spec_from_json(_SAMPLE_SPEC)
     attempt = Attempt(spec, _Announcer(spec, None))
     attempt.captures["stdout"].feed(b"warm-up\n")

@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tasker.errors import ExecConfigError, Location, TaskerError
+from tasker.variables import expand_env
 
 LOCAL = "local"
 CONFIG_ENV = "TASKER_EXEC_CONFIG"
@@ -40,7 +41,6 @@ DEFAULT_TEMPLATE = ("{binary}", "{hostname}", "{command}", "{arguments_split}")
 
 _PLACEHOLDER = re.compile(
     r"\{(binary|hostname|command|arguments|command_quoted|arguments_quoted|timeout)\}")
-_ENV_REF = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
 
 
 class ArgumentSplitError(TaskerError):
@@ -128,7 +128,7 @@ class ExecConfig(_Frozen):
 
         `timeout` fills `{timeout}`; without it the type's timeout_for() value is used.
         """
-        expanded = expand_env_vars(arguments, env)
+        expanded = expand_env(arguments, env)[0]
         if self.canonical(type_name) == LOCAL:
             return [command, *split_arguments(expanded)]
         exec_type = self.get(type_name)
@@ -163,18 +163,6 @@ class _Values:
         if name == "arguments_quoted":
             return quote_arguments(self._plain["arguments"])
         return self._plain[name]
-
-
-def expand_env_vars(text: str, env: Mapping[str, str]) -> str:
-    """`os.path.expandvars` over `env`: `$X` and `${X}`; unset names stay literal."""
-    if "$" not in text:
-        return text
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1).strip("{}")
-        return env.get(name, match.group(0))
-
-    return _ENV_REF.sub(replace, text)
 
 
 def split_arguments(arguments: str) -> list[str]:

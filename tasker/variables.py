@@ -12,7 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 # @N_field@ (field case-insensitive) or @NAME@ (globals, @task@).
-_REFERENCE = re.compile(r"@(?:(\d+)_([A-Za-z_]+)|([A-Za-z_][A-Za-z0-9_]*))@", re.ASCII)
+# Task IDs are bounded (0-9999, generated 100000+); a longer digit run is no reference and
+# must never reach int() (Python refuses strings over 4300 digits).
+_REFERENCE = re.compile(r"@(?:(\d{1,18})_([A-Za-z_]+)|([A-Za-z_][A-Za-z0-9_]*))@", re.ASCII)
 _ENV = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)   # the pattern of os.path.expandvars
 
 

@@ -155,3 +155,9 @@ def test_apply_split_selects_one_element_or_leaves_text_unchanged(text, spec, ex
 
 def test_apply_split_with_a_huge_index_leaves_text_unchanged():
     assert apply_split("a b c", "space," + "9" * 5000) == "a b c"
+
+
+def test_a_task_number_too_long_for_any_task_stays_literal():
+    text = "@" + "1" * 5000 + "_stdout@"
+    assert substitute(text, {}, {}) == text
+    assert references(text) == []

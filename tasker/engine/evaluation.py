@@ -92,9 +92,10 @@ def patterns_for(conditions: list[str], resolve: Resolve) -> dict[str, list[str]
         except TaskerError:
             continue
         for stream, items in raw.items():
-            found.setdefault(stream, [])
-            found[stream].extend(resolve(item) for item in items if resolve(item)
-                                 not in found[stream])
+            known = found.setdefault(stream, [])
+            for value in map(resolve, items):
+                if value not in known:
+                    known.append(value)
     return {k: v for k, v in found.items() if v}
 
 

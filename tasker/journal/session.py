@@ -218,10 +218,14 @@ def journal_payload(event: ev.Event) -> dict[str, Any]:
     size, sha256, spill file and the values of every condition); `recovery.restore_outputs`
     reads it back on resume.
     """
-    payload = event.model_dump(mode="json")
-    if isinstance(event, ev.AttemptFinished) and event.attempt and event.result_file:
-        for name in ("stdout", "stderr"):
-            payload["result"][name]["text"] = ""
+    if not (isinstance(event, ev.AttemptFinished) and event.attempt and event.result_file):
+        return event.model_dump(mode="json")
+    payload = event.model_dump(mode="json", exclude=_OUTPUT_TEXT)  # never serialise output
+    for name in ("stdout", "stderr"):
+        payload["result"][name]["text"] = ""
     return payload
+
+
+_OUTPUT_TEXT = {"result": {"stdout": {"text"}, "stderr": {"text"}}}
 
 

@@ -17,6 +17,7 @@ from tasker.taskfile.lexer import Entry
 from tasker.taskfile.syntax import ENV_REF as _ENV
 from tasker.taskfile.syntax import GLOBAL_REF, global_refs
 from tasker.validation.security import check_global_value
+from tasker.variables import expand_env
 
 MAX_NAME_LENGTH = 64
 CHAIN_PASSES = 10
@@ -24,25 +25,6 @@ MAX_EXPANDED_LENGTH = 65536
 RESERVED_NAMES = frozenset(TASK_FIELD_NAMES) - {"hostnames"}
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
-    """Expand `$X` and `${X}` from `env` like os.path.expandvars; return (text, unset names)."""
-    if "$" not in text:
-        return text, []
-    missing: list[str] = []
-    pos = 0
-    while match := _ENV.search(text, pos):
-        name = match.group(1)
-        if name.startswith("{") and name.endswith("}"):
-            name = name[1:-1]
-        if name in env:
-            head = text[: match.start()] + env[name]
-            text, pos = head + text[match.end():], len(head)
-        else:
-            missing.append(name)
-            pos = match.end()
-    return text, missing
 
 
 def env_names(text: str) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from executor_shim.memory import CgroupLimit, _own_cgroup_dir
+from executor_shim.memory import CgroupLimit, own_cgroup_dir
 from tests.shim.helpers import python
 
 pytestmark = pytest.mark.slow
@@ -61,7 +61,7 @@ def test_rlimit_as_is_applied_only_when_asked(run):
 
 
 def _delegated_memory_cgroup() -> str | None:
-    base = _own_cgroup_dir()
+    base = own_cgroup_dir()
     try:
         controls = Path(base, "cgroup.subtree_control").read_text().split() if base else []
     except OSError:

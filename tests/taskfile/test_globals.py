@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tasker.errors import TaskFileError
-from tasker.taskfile.globalvars import expand_env
+from tasker.variables import expand_env
 from tests.taskfile.helpers import TASK0, parse, task_block
 
 
