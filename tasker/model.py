@@ -143,5 +143,4 @@ class Workflow(_Frozen):
 
     def task_ids(self) -> list[int]:
         """Sorted IDs of the tasks written in the file (generated subtasks excluded)."""
-        return sorted(tid for tid, task in self.tasks.items() if task.parent is None
-                      or tid < GENERATED_ID_BASE)
+        return sorted(tid for tid in self.tasks if tid < GENERATED_ID_BASE)

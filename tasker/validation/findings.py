@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasker.errors import Finding, Location
-from tasker.model import GENERATED_ID_BASE, TaskBase, Workflow
+from tasker.model import TaskBase, Workflow
 
 _SHELL_NAMES = frozenset({"shell", "bash", "sh", "/bin/bash", "/bin/sh", "cmd"})
 
@@ -90,5 +90,4 @@ class Findings:
 
 def written_tasks(workflow: Workflow) -> list[TaskBase]:
     """The tasks written in the file, by ID (generated hostnames= subtasks excluded)."""
-    return [workflow.tasks[tid] for tid in sorted(workflow.tasks)
-            if tid < GENERATED_ID_BASE]
+    return [workflow.tasks[tid] for tid in workflow.task_ids()]
