@@ -143,6 +143,7 @@ def main(argv: list[str]) -> int:
     with contextlib.suppress(OSError):
         os.setsid()
     count = int(argv[1]) if len(argv) > 1 else DEFAULT_SPARES
+    shim.load_libc()
     gc.freeze()  # the imported heap stays shared (untouched by GC) in every forked spare
     prepare_dir = argv[2] if len(argv) > 2 else None
     _Spares(socket.socket(fileno=int(argv[0])), max(1, count), prepare_dir).serve()

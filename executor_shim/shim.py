@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import dataclasses
 import fcntl
 import json
 import os
 import signal
 import struct
 import termios
-import traceback
 from collections.abc import Callable
 
 from executor_shim import memory, proctree, resultfile
@@ -49,15 +47,18 @@ _LIBC = None
 _DETACHED = False
 
 
+def load_libc() -> None:
+    """Bind prctl(2) now (a launcher does this once, so its forked spares need not)."""
+    global _LIBC
+    if _LIBC is None:
+        with contextlib.suppress(OSError, AttributeError):
+            _LIBC = ctypes.CDLL(None, use_errno=True).prctl
+
+
 def prctl(option: int, value: int) -> bool:
     """prctl(2) through ctypes (no other stdlib route); False when unavailable."""
-    global _LIBC
-    try:
-        if _LIBC is None:
-            _LIBC = ctypes.CDLL(None, use_errno=True)
-        return _LIBC.prctl(option, value, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
+    load_libc()
+    return _LIBC is not None and _LIBC(option, value, 0, 0, 0) == 0
 
 
 def become_subreaper() -> bool:
@@ -93,7 +94,7 @@ def identity() -> dict:
 
 
 class _Announcer(Announcer):
-    """Writes shim.json before the command starts, then the ID line and spec.json."""
+    """Writes shim.json before the command starts, then the ID line."""
 
     def __init__(self, spec: Spec, status_fd: int | None,
                  on_started: Callable[[], None] | None = None):
@@ -112,17 +113,8 @@ class _Announcer(Announcer):
         """Tell the supervisor who we are; keep a copy of the spec."""
         _send(self.status_fd,
               f"ID {self.me} {self.ticks} {_BOOT_ID or '-'} {command_pid or 0}\n")
-        with contextlib.suppress(OSError):
-            resultfile.write_atomic(self.spec.attempt_dir, "spec.json",
-                                    json.dumps(spec_fields(self.spec)).encode(),
-                                    durable=False)
         if self.on_started is not None:
             self.on_started()
-
-
-def spec_fields(spec: Spec) -> dict:
-    """The spec as a JSON-able dict (shallow: no deep copy of the environment)."""
-    return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
 
 
 _SAMPLE_SPEC = json.dumps({"argv": ["true"], "attempt_dir": "/", "env": dict(os.environ),
@@ -138,7 +130,7 @@ def warm_up() -> None:
     attempt.captures["stdout"].feed(b"warm-up\n")
     summary = attempt._summary(0.0, 0.0, "warm-up")
     json.dumps(summary, ensure_ascii=False).encode()
-    json.dumps(spec_fields(spec))
+    json.dumps(spec.as_dict())
 
 
 def _crash_result(error: str) -> dict:
@@ -156,6 +148,8 @@ def run_shim(spec: Spec, status_fd: int | None = None,
     try:
         result = Attempt(spec, _Announcer(spec, status_fd, on_started)).run()
     except Exception:
+        import traceback  # only on this path: it would weigh on every forked shim
+
         with contextlib.suppress(OSError), open(os.path.join(spec.attempt_dir, "shim.err"),
                                                 "a") as fh:
             fh.write(traceback.format_exc())

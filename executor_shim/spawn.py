@@ -20,7 +20,9 @@ def resolve(name: str, env: dict[str, str]) -> str:
     """The file to execute for argv[0], searched on the command's own PATH."""
     if os.path.dirname(name):
         return name
-    for directory in os.get_exec_path(env):
+    # os.get_exec_path(env) would import `warnings` on every attempt: same lookup, inline
+    search = env.get("PATH")
+    for directory in (os.defpath if search is None else search).split(os.pathsep):
         candidate = os.path.join(directory, name)
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import queue
-import threading
 
 from executor_shim.resultfile import write_all
 
@@ -26,9 +24,12 @@ class SpillFile:
     QUEUED_CHUNKS = 4
 
     def __init__(self, path: str):
+        import queue  # spilling is rare: keep these two off every forked shim's heap
+        import threading
+
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         self.error: OSError | None = None
-        self.queue: queue.Queue[bytes | None] = queue.Queue(self.QUEUED_CHUNKS)
+        self.queue = queue.Queue(self.QUEUED_CHUNKS)
         self.thread = threading.Thread(target=self._drain, name="spill", daemon=True)
         self.thread.start()
 

@@ -2,7 +2,7 @@
 adopt an attempt left by a crashed supervisor, and verify a shim's identity before signalling.
 
     client = ShimClient(run_dir)             # starts `executor_shim.launcher` in the background
-    handle = client.start(spec)              # writes spec.json, hands it to the launcher
+    handle = client.start(spec)              # hands the spec to the launcher's next spare
     selectors/select on handle.fileno()      # readable (EOF) when the shim has finished
     result = handle.wait()                   # reads result.json -> AttemptResult
     handle.cancel(skip_grace=False)          # SIGTERM (grace) or SIGUSR1 (no grace) to the shim
@@ -319,7 +319,8 @@ class ShimClient:
             return None
 
     def start(self, spec: AttemptSpec) -> AttemptHandle:
-        """Write spec.json into the attempt directory and start its shim."""
+        """Create the attempt directory and start its shim (the spec goes over the launcher's
+        socket; only a direct start writes it to spec.json, where that shim reads it)."""
         attempt_dir = Path(spec.attempt_dir).absolute()
         attempt_dir.mkdir(parents=True, exist_ok=True)
         if spec.cwd is None or not Path(spec.attempt_dir).is_absolute():

@@ -23,10 +23,11 @@ class _Frozen(BaseModel):
 
 
 class AttemptSpec(_Frozen):
-    """What one attempt runs and under which limits (written by the supervisor as spec.json)."""
+    """What one attempt runs and under which limits (sent to a launcher spare, or written as
+    spec.json for a directly started shim)."""
 
     argv: list[str] = Field(description="command line; argv[0] is looked up on env's PATH")
-    attempt_dir: str = Field(description="directory for spec.json, result.json, spill files")
+    attempt_dir: str = Field(description="directory for shim.json, result.json, spill files")
     env: dict[str, str] | None = Field(default=None, description="None: the shim's environment")
     cwd: str | None = Field(default=None, description="working directory of the command")
     timeout: float | None = Field(default=None, gt=0, description="seconds; None: no timeout")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-from executor_shim.spec import Spec
+from executor_shim.spec import FIELDS
 from tasker.shim_protocol import AttemptResult, AttemptSpec, schema_documents
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +20,7 @@ def test_committed_protocol_schemas_are_up_to_date():
 
 
 def test_shim_spec_fields_match_the_supervisor_model():
-    assert {f.name for f in dataclasses.fields(Spec)} == set(AttemptSpec.model_fields)
+    assert set(FIELDS) == set(AttemptSpec.model_fields)
 
 
 def test_shim_result_has_exactly_the_model_fields(run, tmp_path):
@@ -47,3 +46,16 @@ def test_spec_on_stdin_runs_the_shim_directly(tmp_path):
                    text=True, check=True, cwd=ROOT, timeout=30)
     result = AttemptResult.model_validate_json((tmp_path / "a" / "result.json").read_text())
     assert result.stdout.text == "stdin-spec\n"
+
+
+def test_launcher_heap_leaves_out_heavy_modules():
+    """Every page of the launcher's heap is mapped into (and torn down with) each forked shim,
+    and `warnings` used to be imported afresh by every attempt's PATH lookup."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            "import executor_shim.launcher; from executor_shim import spawn; "
+            "spawn.resolve('true', {'PATH': '/usr/bin:/bin'}); "
+            "print(sorted(m for m in sys.modules if m in ('dataclasses', 'inspect', 'ast', "
+            "'threading', 'queue', 'traceback', 'warnings')))")
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "[]"
