@@ -18,6 +18,12 @@ then the finished record durable, then the next command spawned. Adoption after 
 crash is unchanged: the shim always finishes writing result.json. RES is sent only when it fits
 in the pipe's free space at once (a non-blocking write): the shim never waits for a slow
 supervisor; a bigger result is reported by result.json and OK alone, as before.
+
+An attempt without any output is the exception: its finished record holds all of it, so the
+supervisor does not wait for OK. Its shim holds the fsyncs back until the supervisor closes
+the status pipe (after the journal's next fdatasync), or RELEASE_WAIT seconds at most, so
+the two never compete for the disk. A supervisor that dies closes the pipe too: the shim then
+commits at once, and result.json is durable for whoever adopts the attempt.
 """
 # The shim handles str paths and raw fds on its hot path, as os.* returns them.
 # ruff: noqa: PTH118
@@ -29,6 +35,7 @@ import ctypes
 import fcntl
 import json
 import os
+import select
 import signal
 import struct
 import termios
@@ -156,7 +163,8 @@ def run_shim(spec: Spec, status_fd: int | None = None,
         result = _crash_result("executor shim failed: " + traceback.format_exc(limit=1))
     try:
         staged = resultfile.stage_result(spec.attempt_dir, result)
-        _report_early(status_fd, result)
+        if _report_early(status_fd, result) and not _has_output(result):
+            _await_release(status_fd)
         resultfile.commit_result(spec.attempt_dir, staged)
     except OSError as exc:
         brief = {k: v for k, v in result.items() if k not in ("stdout", "stderr")}
@@ -169,6 +177,23 @@ def run_shim(spec: Spec, status_fd: int | None = None,
 
 
 PIPE_SLACK = 8192  # pipe capacity is counted in pages: leave room for a partly used one
+RELEASE_WAIT = 2.0  # longest wait for the supervisor to let go of an output-less result
+
+
+def _has_output(result: dict) -> bool:
+    """Same rule as `tasker.shim_protocol.AttemptResult.has_output`."""
+    return bool(result["stdout"]["bytes"] or result["stderr"]["bytes"])
+
+
+def _await_release(status_fd: int | None) -> None:
+    """Wait until the supervisor closes its end of the status pipe (POLLERR on ours), at
+    most RELEASE_WAIT seconds."""
+    if status_fd is None:
+        return
+    poller = select.poll()
+    poller.register(status_fd, select.POLLERR)
+    with contextlib.suppress(OSError):
+        poller.poll(RELEASE_WAIT * 1000)  # a signal's EINTR is retried with the time left
 
 
 def _report_early(status_fd: int | None, result: dict) -> bool:

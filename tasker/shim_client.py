@@ -125,16 +125,23 @@ class AttemptHandle:
         return self._fd
 
     def wait(self, timeout: float | None = None) -> AttemptResult | None:
-        """The result once the shim has finished and result.json is durable; None if
-        `timeout` seconds pass first."""
+        """The result once the shim has finished and result.json is durable (a result
+        without output: once reported, see `executor_shim.shim`); None if `timeout` seconds
+        pass first."""
         if self._result is not None and self._fd is None:
             return self._result
-        if not self._read_until(lambda: False, timeout):
+        if not self._read_until(self._released, timeout):
             return None
-        if self._result is None or self._durable_error() is not None:
+        if self._released():
+            self.close()
+        elif self._result is None or self._durable_error() is not None:
             self._result = None
             self._finish()
         return self._result
+
+    def _released(self) -> bool:
+        """A reported result without output: the shim commits it once we let go."""
+        return self._result is not None and not self._result.has_output
 
     def wait_reported(self) -> AttemptResult:
         """The result as soon as the shim reports it (RES line), possibly before result.json
@@ -147,8 +154,12 @@ class AttemptHandle:
 
     def wait_durable(self) -> str | None:
         """Wait until the shim has made result.json durable and close the descriptor;
-        the shim's error text when it could not (the reported result stands)."""
-        self._read_until(lambda: False, None)
+        the shim's error text when it could not (the reported result stands). A result
+        without output is not waited for: the shim commits it once the descriptor closes."""
+        self._read_until(self._released, None)
+        if self._released():
+            self.close()
+            return None
         error = self._durable_error()
         self.close()
         return error

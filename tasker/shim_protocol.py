@@ -92,6 +92,12 @@ class AttemptResult(_Frozen):
     stderr: StreamResult = EMPTY_STREAM
     survivors: list[int] = Field(default_factory=list, description="unkillable pids")
 
+    @property
+    def has_output(self) -> bool:
+        """True when the command wrote anything. Only then does its finished record depend
+        on result.json (the output text lives there); the shim applies the same rule."""
+        return bool(self.stdout.bytes or self.stderr.bytes)
+
 
 SCHEMA_FILES = {
     "shim_attempt_spec.schema.json": AttemptSpec,

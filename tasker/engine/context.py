@@ -66,6 +66,7 @@ class Recorder:
         self._lock = threading.RLock()
         self._numbers: dict[int, int] = {}
         self._barriers: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     def emit(self, event: ev.Event) -> None:
         """Record one event (a write-ahead one only once every barrier has passed).
@@ -75,9 +76,11 @@ class Recorder:
         attempts at the same time share fsyncs instead of queueing one each.
         """
         commits = []
+        afterwards: list[Callable[[], None]] = []
         with self._lock:
             if event.type in ev.WRITE_AHEAD:
                 self.drain_barriers()
+                afterwards, self._after_commit = self._after_commit, []
             for sink in self._sinks:
                 deferred = getattr(sink, "defer_sync", None)
                 commit = deferred(event) if deferred is not None else sink(event)
@@ -85,14 +88,23 @@ class Recorder:
                     commits.append(commit)
             self.state.apply(event)
             self.events.append(event)
-        for commit in commits:
-            commit()
+        try:
+            for commit in commits:
+                commit()
+        finally:
+            for action in afterwards:
+                action()
 
     def add_barrier(self, barrier: Callable[[], None]) -> None:
         """Run `barrier` before the next write-ahead event (e.g. wait until an attempt's
         result.json is durable, so its finished record never becomes durable before it)."""
         with self._lock:
             self._barriers.append(barrier)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the next write-ahead event is durable (or failed to be)."""
+        with self._lock:
+            self._after_commit.append(action)
 
     def drain_barriers(self) -> None:
         """Run every pending barrier now (each once, even if one raises)."""

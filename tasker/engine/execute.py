@@ -207,6 +207,10 @@ def wait_handle(rc: RunContext, handle: object, now: float) -> Raw:
     the supervisor assesses and routes while the shim syncs. A block's worker thread waits
     for it here, before its finished record exists: any other worker's fsync may make that
     record durable at any moment (the main thread never emits while workers run).
+    The wait protects output text, which only result.json (or a spill file) holds. An attempt
+    without output is wholly described by its finished record: nothing waits for it, and its
+    handle stays open until the next write-ahead record is durable, for its shim holds its own
+    fsyncs back until then (the two would only compete for the disk).
     """
     on_main = threading.current_thread() is threading.main_thread()
     reported = getattr(handle, "wait_reported", None) if on_main else None
@@ -215,7 +219,10 @@ def wait_handle(rc: RunContext, handle: object, now: float) -> Raw:
     try:
         result = reported() if reported is not None else handle.wait()
         if reported is not None:
-            rc.recorder.add_barrier(_durability_barrier(handle))
+            if result.has_output:
+                rc.recorder.add_barrier(_durability_barrier(handle))
+            else:
+                rc.recorder.after_commit(handle.close)
             deferred = True
     finally:
         rc.untrack(handle)

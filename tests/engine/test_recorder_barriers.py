@@ -55,3 +55,38 @@ def test_deferred_sync_sink_gets_its_commit_run_after_the_append():
     recorder.emit(ev.RunStarted(run_id="r", task_file="t.txt"))
     recorder.emit(ev.Routed(from_task=None, to_task=0, why="start"))
     assert calls == ["append run_started", "fsync", "append routed"]
+
+
+def test_after_commit_action_runs_once_the_next_write_ahead_event_is_synced():
+    calls: list[str] = []
+
+    class Journal:
+        def defer_sync(self, event):
+            calls.append(f"append {event.type}")
+            return (lambda: calls.append("fsync")) if event.type in ev.WRITE_AHEAD else None
+
+    recorder = Recorder(RunState(), (Journal(),))
+    recorder.emit(ev.RunStarted(run_id="r", task_file="t.txt"))
+    recorder.after_commit(lambda: calls.append("release"))
+    recorder.emit(ev.Routed(from_task=None, to_task=0, why="start"))
+    assert "release" not in calls
+    recorder.emit(intent())
+    assert calls[2:] == ["append routed", "append attempt_intent", "fsync", "release"]
+    recorder.emit(ev.RunFinished(exit_code=0, status="success", reason="done"))
+    assert calls.count("release") == 1
+
+
+def test_after_commit_action_runs_even_when_the_sync_fails():
+    calls: list[str] = []
+
+    class Journal:
+        def defer_sync(self, event):
+            def fail() -> None:
+                raise OSError("disk full")
+            return fail if event.type in ev.WRITE_AHEAD else None
+
+    recorder = Recorder(RunState(), (Journal(),))
+    recorder.after_commit(lambda: calls.append("release"))
+    with pytest.raises(OSError):
+        recorder.emit(intent())
+    assert calls == ["release"]

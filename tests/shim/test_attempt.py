@@ -70,8 +70,8 @@ def test_attempt_directory_holds_identity_and_result(client, tmp_path):
     from tasker.shim_protocol import AttemptSpec
 
     attempt = tmp_path / "a.1"
-    handle = client.start(AttemptSpec(argv=["true"], attempt_dir=str(attempt)))
-    result = handle.wait()
+    handle = client.start(AttemptSpec(argv=["echo", "x"], attempt_dir=str(attempt)))
+    result = handle.wait()  # with output: returns once result.json is durable
     assert result.exit_code == 0
     identity = json.loads((attempt / "shim.json").read_text())
     assert identity["pid"] == handle.pid == result.shim_pid

@@ -24,7 +24,7 @@ def test_shim_spec_fields_match_the_supervisor_model():
 
 
 def test_shim_result_has_exactly_the_model_fields(run, tmp_path):
-    run(["true"])
+    run(["echo", "x"])  # with output: result.json is durable when run() returns
     raw = json.loads(next((tmp_path / "attempts").glob("*/result.json")).read_text())
     assert set(raw) == set(AttemptResult.model_fields)
 
