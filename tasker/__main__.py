@@ -1,5 +1,5 @@
 """`python -m tasker`."""
 
-from tasker.cli.main import main
+from tasker.cli.startup import console
 
-raise SystemExit(main())
+console()

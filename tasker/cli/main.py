@@ -38,7 +38,9 @@ def _main(args: list[str], env: Mapping[str, str]) -> int:
     if args and args[0] in SUBCOMMANDS:  # a task file named so is run as ./journal
         return SUBCOMMANDS[args[0]](args[1:])
     from tasker.cli import options as opts
+    from tasker.cli.startup import import_pydantic
 
+    import_pydantic()
     config, config_error = _load_config(env)
     try:
         cli = opts.parse_cli(args, config.type_names())

@@ -201,8 +201,10 @@ class Pipeline:
 
     # ------------------------------------------------------------------ outcome
     def _execute(self, wf: Any) -> int:
+        from tasker.cli.startup import collector_on
         from tasker.runner import run_workflow
 
+        collector_on()
         self.phase = "execution"
         try:
             with self._instance_lock(wf):

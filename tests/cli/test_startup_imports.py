@@ -11,8 +11,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ONE_TASK = "task=0\nhostname=localhost\ncommand=true\nexec=local\n"
-# resume, failure snapshot, subcommands, YAML (the shipped config is pre-parsed)
-NOT_FOR_A_PLAIN_RUN = ("yaml", "psutil", "tasker.journal.recovery", "tasker.journal.snapshot",
+# resume, failure snapshot, subcommands, YAML (the shipped config is pre-parsed); asyncio and
+# importlib.metadata only ever came in through pydantic (tasker.cli.startup keeps them out)
+NOT_FOR_A_PLAIN_RUN = ("yaml", "psutil", "asyncio", "importlib.metadata",
+                       "tasker.journal.recovery", "tasker.journal.snapshot",
                        "tasker.engine.adopt", "tasker.journal.audit",
                        "tasker.journal.html_report", "tasker.journal.replay")
 NOT_FOR_VALIDATION = ("tasker.runner", "tasker.shim_client", "tasker.journal.session",
@@ -44,3 +46,35 @@ def test_a_one_task_run_imports_no_resume_failure_or_yaml_modules(tmp_path):
 def test_validate_only_imports_neither_the_engine_nor_the_journal(tmp_path):
     modules = imported_by_run(tmp_path, "--validate-only")
     assert modules.isdisjoint(NOT_FOR_VALIDATION + NOT_FOR_A_PLAIN_RUN)
+
+
+def test_asyncio_left_out_at_start_up_is_the_real_package_when_imported_later():
+    code = ("import sys; from tasker.cli.startup import import_pydantic; import_pydantic(); "
+            "assert 'asyncio' not in sys.modules; import asyncio, asyncio.coroutines; "
+            "assert asyncio.run(asyncio.sleep(0, 'ok')) == 'ok'; "
+            "from pydantic import BaseModel\n"
+            "class M(BaseModel):\n    x: int\n"
+            "print(M(x='3').x)")
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0 and proc.stdout.strip() == "3", proc.stderr
+
+
+def test_the_console_entry_collects_garbage_again_once_the_run_starts(tmp_path):
+    """`tasker` holds the collector off during start-up only (a long run must not grow)."""
+    (tmp_path / "f.txt").write_text(ONE_TASK)
+    code = ("import gc, sys; from tasker.cli import pipeline\n"
+            "seen = []\n"
+            "original = pipeline.Pipeline._execute\n"
+            "def spy(self, wf):\n"
+            "    seen.append(gc.isenabled()); code = original(self, wf)\n"
+            "    seen.append(gc.isenabled()); return code\n"
+            "pipeline.Pipeline._execute = spy\n"
+            "import atexit; atexit.register(lambda: print('GC', *seen))\n"
+            "sys.argv = ['tasker', 'f.txt', '-r', '-l', 'base']\n"
+            "from tasker.cli.startup import console; console()")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "HOME": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "GC False True" in proc.stdout
