@@ -14,6 +14,18 @@ def recorder_with_log() -> tuple[Recorder, list[str]]:
     return Recorder(RunState(), (lambda event: seen.append(event.type),)), seen
 
 
+class DeferringJournal:
+    """A sink like the journal session: appends, and hands back the fsync of a write-ahead
+    record to run after the recorder's lock."""
+
+    def __init__(self, calls: list[str]):
+        self.calls = calls
+
+    def defer_sync(self, event):
+        self.calls.append(f"append {event.type}")
+        return (lambda: self.calls.append("fsync")) if event.type in ev.WRITE_AHEAD else None
+
+
 def intent() -> ev.AttemptIntent:
     return ev.AttemptIntent(task_id=0, attempt=1, display="0")
 
@@ -45,13 +57,7 @@ def test_failing_barrier_stops_the_event_and_the_other_barriers_still_run():
 
 def test_deferred_sync_sink_gets_its_commit_run_after_the_append():
     calls: list[str] = []
-
-    class Journal:
-        def defer_sync(self, event):
-            calls.append(f"append {event.type}")
-            return (lambda: calls.append("fsync")) if event.type in ev.WRITE_AHEAD else None
-
-    recorder = Recorder(RunState(), (Journal(),))
+    recorder = Recorder(RunState(), (DeferringJournal(calls),))
     recorder.emit(ev.RunStarted(run_id="r", task_file="t.txt"))
     recorder.emit(ev.Routed(from_task=None, to_task=0, why="start"))
     assert calls == ["append run_started", "fsync", "append routed"]
@@ -59,13 +65,7 @@ def test_deferred_sync_sink_gets_its_commit_run_after_the_append():
 
 def test_after_commit_action_runs_once_the_next_write_ahead_event_is_synced():
     calls: list[str] = []
-
-    class Journal:
-        def defer_sync(self, event):
-            calls.append(f"append {event.type}")
-            return (lambda: calls.append("fsync")) if event.type in ev.WRITE_AHEAD else None
-
-    recorder = Recorder(RunState(), (Journal(),))
+    recorder = Recorder(RunState(), (DeferringJournal(calls),))
     recorder.emit(ev.RunStarted(run_id="r", task_file="t.txt"))
     recorder.after_commit(lambda: calls.append("release"))
     recorder.emit(ev.Routed(from_task=None, to_task=0, why="start"))

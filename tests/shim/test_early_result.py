@@ -13,9 +13,10 @@ from tasker.shim_client import _SHIM_ROOT
 from tasker.shim_protocol import AttemptResult, AttemptSpec
 
 
-def status_lines(tmp_path: Path, argv: list[str]) -> list[str]:
-    """Run one attempt through `python -m executor_shim --status-fd` and read its status."""
-    attempt_dir = tmp_path / "a.1"
+def start_direct(tmp_path: Path, argv: list[str],
+                 name: str = "d.1") -> tuple[subprocess.Popen, int, Path]:
+    """Start `python -m executor_shim --status-fd` on argv; (process, status fd, attempt dir)."""
+    attempt_dir = tmp_path / name
     attempt_dir.mkdir()
     spec_path = tmp_path / "spec.json"
     spec_path.write_text(json.dumps({"argv": argv, "attempt_dir": str(attempt_dir),
@@ -25,6 +26,12 @@ def status_lines(tmp_path: Path, argv: list[str]) -> list[str]:
                              str(write_end), str(spec_path)], pass_fds=(write_end,),
                             cwd=_SHIM_ROOT)
     os.close(write_end)
+    return proc, read_end, attempt_dir
+
+
+def status_lines(tmp_path: Path, argv: list[str]) -> list[str]:
+    """Run one attempt through `python -m executor_shim --status-fd` and read its status."""
+    proc, read_end, _attempt_dir = start_direct(tmp_path, argv, "a.1")
     with os.fdopen(read_end, "rb") as status:
         data = status.read()
     assert proc.wait(timeout=60) == 0
@@ -62,20 +69,6 @@ def test_wait_reported_falls_back_to_result_json_for_big_results(client, tmp_pat
                                       attempt_dir=str(attempt_dir), timeout=30))
     assert handle.wait_reported().stdout.bytes == 200000
     assert handle.wait_durable() is None
-
-
-def start_direct(tmp_path: Path, argv: list[str]) -> tuple[subprocess.Popen, int, Path]:
-    attempt_dir = tmp_path / "d.1"
-    attempt_dir.mkdir()
-    spec_path = tmp_path / "spec.json"
-    spec_path.write_text(json.dumps({"argv": argv, "attempt_dir": str(attempt_dir),
-                                     "timeout": 30}))
-    read_end, write_end = os.pipe()
-    proc = subprocess.Popen([sys.executable, "-m", "executor_shim", "--status-fd",
-                             str(write_end), str(spec_path)], pass_fds=(write_end,),
-                            cwd=_SHIM_ROOT)
-    os.close(write_end)
-    return proc, read_end, attempt_dir
 
 
 def read_through_res(fd: int) -> bytes:

@@ -29,14 +29,17 @@ def test_shim_result_has_exactly_the_model_fields(run, tmp_path):
     assert set(raw) == set(AttemptResult.model_fields)
 
 
+def modules_loaded(statements: str, wanted: str) -> str:
+    """sorted(m for m in sys.modules if <wanted>) after `statements`, in a bare interpreter."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); {statements}; "
+            f"print(sorted(m for m in sys.modules if {wanted}))")
+    return subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
 def test_shim_and_launcher_import_only_the_standard_library():
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
-            "import executor_shim.launcher, executor_shim.__main__; "
-            "print(sorted(m for m in sys.modules if m.startswith(('tasker', 'pydantic', "
-            "'psutil', 'yaml'))))")
-    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
-                         text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert modules_loaded("import executor_shim.launcher, executor_shim.__main__",
+                          "m.startswith(('tasker', 'pydantic', 'psutil', 'yaml'))") == "[]"
 
 
 def test_spec_on_stdin_runs_the_shim_directly(tmp_path):
@@ -51,11 +54,7 @@ def test_spec_on_stdin_runs_the_shim_directly(tmp_path):
 def test_launcher_heap_leaves_out_heavy_modules():
     """Every page of the launcher's heap is mapped into (and torn down with) each forked shim,
     and `warnings` used to be imported afresh by every attempt's PATH lookup."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
-            "import executor_shim.launcher; from executor_shim import spawn; "
-            "spawn.resolve('true', {'PATH': '/usr/bin:/bin'}); "
-            "print(sorted(m for m in sys.modules if m in ('dataclasses', 'inspect', 'ast', "
-            "'threading', 'queue', 'traceback', 'warnings')))")
-    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
-                         text=True, check=True).stdout
-    assert out.strip() == "[]"
+    statements = ("import executor_shim.launcher; from executor_shim import spawn; "
+                  "spawn.resolve('true', {'PATH': '/usr/bin:/bin'})")
+    assert modules_loaded(statements, "m in ('dataclasses', 'inspect', 'ast', 'threading', "
+                                      "'queue', 'traceback', 'warnings')") == "[]"
