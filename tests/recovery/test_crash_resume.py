@@ -63,11 +63,16 @@ def test_sigkill_after_the_shim_finished_adopts_its_result(ws):
 
 
 def kill_shim(identity: Path) -> None:
-    """SIGKILL the shim and its command tree: the attempt leaves no result behind."""
+    """SIGKILL the shim and its command tree: the attempt leaves no result behind.
+
+    The shim is stopped first and killed before its command: it can neither start the
+    command after the tree is listed nor write a result once its command died.
+    """
     import psutil
 
     shim = psutil.Process(json.loads(identity.read_text())["pid"])
-    tree = [*shim.children(recursive=True), shim]
+    shim.suspend()
+    tree = [shim, *shim.children(recursive=True)]
     for proc in tree:
         proc.kill()
     psutil.wait_procs(tree, timeout=5)
