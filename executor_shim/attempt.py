@@ -24,7 +24,7 @@ import time
 
 from executor_shim import proctree
 from executor_shim.memory import MemoryGuard
-from executor_shim.spawn import locate, output_pipe, spawn
+from executor_shim.spawn import output_pipe, spawn
 from executor_shim.spec import Spec
 from executor_shim.streams import StreamCapture
 
@@ -79,32 +79,19 @@ class Attempt:
         self.shim_error: str | None = None
         self.pending_signals: list[int] = []
         self.spawn_hwm = 0
-        self.env: dict[str, str] | None = None
-        self.path = ""
-        self.locate_error: str | None = None
 
     # ----------------------------------------------------------------- entry point
-    def prepare(self) -> None:
-        """What may happen before the go-ahead: enter the directory, find the executable."""
-        self.env = self.spec.env if self.spec.env is not None else dict(os.environ)
-        try:
-            self.path = locate(self.spec.argv, self.env, self.spec.cwd)
-        except OSError as exc:
-            self.locate_error = str(exc)
-
     def run(self) -> dict:
         """Spawn, supervise and summarise the attempt."""
-        if self.env is None:
-            self.prepare()
         started_at, t0 = time.time(), time.monotonic()
         out_r, out_w = output_pipe()
         err_r, err_w = output_pipe()
-        spawn_error = self.locate_error
+        spawn_error = None
+        env = self.spec.env if self.spec.env is not None else dict(os.environ)
         self.announcer.before_spawn()
         self.guard.before_spawn()
         try:
-            if spawn_error is None:
-                self.pid = spawn(self.path, self.spec.argv, self.env, out_w, err_w)
+            self.pid = spawn(self.spec.argv, env, self.spec.cwd, out_w, err_w)
         except OSError as exc:
             spawn_error = str(exc)
         finally:

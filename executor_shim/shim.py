@@ -41,7 +41,7 @@ import struct
 import termios
 from collections.abc import Callable
 
-from executor_shim import memory, proctree, resultfile, spawn
+from executor_shim import memory, proctree, resultfile
 from executor_shim.attempt import Announcer, Attempt
 from executor_shim.spec import Spec, spec_from_json
 
@@ -138,7 +138,6 @@ def warm_up() -> None:
     summary = attempt._summary(0.0, 0.0, "warm-up")
     json.dumps(summary, ensure_ascii=False).encode()
     json.dumps(spec.as_dict())
-    spawn.practice()
 
 
 def _crash_result(error: str) -> dict:
@@ -146,26 +145,15 @@ def _crash_result(error: str) -> dict:
 
 
 def run_shim(spec: Spec, status_fd: int | None = None,
-             on_started: Callable[[], None] | None = None, go_fd: int | None = None) -> int:
+             on_started: Callable[[], None] | None = None) -> int:
     """Detach, run one attempt and write its result; returns the shim's own exit status.
 
     `on_started` runs once the command is running and announced (a spare tells its launcher
     then, so the replacement fork does not compete with this attempt's start).
-    With `go_fd` the shim prepares everything it can, then waits for the supervisor's "G" on
-    it (sent once the attempt's intent record is durable) before it starts the command; if
-    the supervisor closes it instead (or dies), the command is never started and the shim
-    leaves no trace but the empty attempt directory.
     """
     detach()
     try:
-        attempt = Attempt(spec, _Announcer(spec, status_fd, on_started))
-        if go_fd is not None:
-            attempt.prepare()
-            if not _go_ahead(go_fd):
-                if on_started is not None:
-                    on_started()
-                return 0
-        result = attempt.run()
+        result = Attempt(spec, _Announcer(spec, status_fd, on_started)).run()
     except Exception:
         import traceback  # only on this path: it would weigh on every forked shim
 
@@ -186,16 +174,6 @@ def run_shim(spec: Spec, status_fd: int | None = None,
         return 1
     _finish(status_fd, "OK\n")
     return 0
-
-
-def _go_ahead(go_fd: int) -> bool:
-    """Block until the supervisor says "G" (True) or closes the pipe (False)."""
-    try:
-        return os.read(go_fd, 1) == b"G"
-    except OSError:
-        return False
-    finally:
-        os.close(go_fd)
 
 
 PIPE_SLACK = 8192  # pipe capacity is counted in pages: leave room for a partly used one

@@ -49,8 +49,8 @@ def output_pipe() -> tuple[int, int]:
     return _PREPARED.pop(0) if _PREPARED else _new_pipe()
 
 
-def locate(argv: list[str], env: dict[str, str], cwd: str | None) -> str:
-    """Enter `cwd` and find the file to execute for argv (done before the go-ahead).
+def spawn(argv: list[str], env: dict[str, str], cwd: str | None, out_w: int, err_w: int) -> int:
+    """Start argv in its own process group, stdin from /dev/null; return its pid.
 
     Raises OSError with the OS error text, naming argv[0] as written (like subprocess).
     """
@@ -58,14 +58,7 @@ def locate(argv: list[str], env: dict[str, str], cwd: str | None) -> str:
         raise FileNotFoundError(errno.ENOENT, "empty command line", "")
     if cwd:
         os.chdir(cwd)
-    return resolve(argv[0], env)
-
-
-def spawn(path: str, argv: list[str], env: dict[str, str], out_w: int, err_w: int) -> int:
-    """Start `path` with argv in its own process group, stdin from /dev/null; return its pid.
-
-    Raises OSError with the OS error text, naming argv[0] as written (like subprocess).
-    """
+    path = resolve(argv[0], env)
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
         (os.POSIX_SPAWN_DUP2, out_w, 1),
@@ -76,13 +69,3 @@ def spawn(path: str, argv: list[str], env: dict[str, str], out_w: int, err_w: in
                               setsigdef=RESET_SIGNALS)
     except OSError as exc:
         raise type(exc)(exc.errno, exc.strerror, argv[0]) from None
-
-
-def practice() -> None:
-    """One spawn that cannot start anything: /dev/null is never executable (EACCES, and the
-    C library reaps the child). A forked process's first spawn costs 0.5-1 ms more than the
-    next ones (measured here), so an idle spare pays that before its attempt arrives."""
-    with contextlib.suppress(OSError):
-        os.posix_spawn(os.devnull, ["warm-up"], {}, file_actions=[
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)], setpgroup=0,
-            setsigdef=RESET_SIGNALS)

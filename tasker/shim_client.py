@@ -232,26 +232,10 @@ class AttemptHandle:
             os.close(pidfd)
 
     def close(self) -> None:
-        """Release the completion descriptor (the shim keeps running). A directly started
-        shim whose result is in is reaped too: once let go it only commits and exits."""
+        """Release the completion descriptor (the shim keeps running)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-        if self._popen is not None and self._result is not None:
-            self._popen.wait()
-
-
-class _Gate:
-    """Calls `before_run` exactly once, the first time a shim is about to be let go."""
-
-    def __init__(self, before_run: Callable[[], None] | None):
-        self._before_run = before_run
-
-    def open(self) -> None:
-        """Run `before_run` unless it ran already (its exception propagates)."""
-        before_run, self._before_run = self._before_run, None
-        if before_run is not None:
-            before_run()
 
 
 class _Launcher:
@@ -267,10 +251,10 @@ class _Launcher:
         child.close()
         self.sock = parent
 
-    def submit(self, payload: bytes, status_w: int, go_r: int) -> bool:
+    def submit(self, payload: bytes, status_w: int) -> bool:
         """Hand one attempt (spec JSON) to the launcher; False when the launcher is gone."""
         try:
-            socket.send_fds(self.sock, [payload], [status_w, go_r])
+            socket.send_fds(self.sock, [payload], [status_w])
             return True
         except OSError:
             return False
@@ -345,16 +329,9 @@ class ShimClient:
         except OSError:
             return None
 
-    def start(self, spec: AttemptSpec,
-              before_run: Callable[[], None] | None = None) -> AttemptHandle:
+    def start(self, spec: AttemptSpec) -> AttemptHandle:
         """Create the attempt directory and start its shim (the spec goes over the launcher's
-        socket; only a direct start writes it to spec.json, where that shim reads it).
-
-        `before_run` (the engine's write-ahead intent record) is called once, after a spare has
-        the spec and prepares the attempt, and before the command may start: the two overlap.
-        If it raises, the command is never started and the exception propagates.
-        """
-        gate = _Gate(before_run)
+        socket; only a direct start writes it to spec.json, where that shim reads it)."""
         attempt_dir = Path(spec.attempt_dir).absolute()
         attempt_dir.mkdir(parents=True, exist_ok=True)
         if spec.cwd is None or not Path(spec.attempt_dir).is_absolute():
@@ -362,22 +339,20 @@ class ShimClient:
                                            "attempt_dir": str(attempt_dir)})
         payload = spec.model_dump_json().encode()
         if self._use_launcher:
-            handle = self._start_via_launcher(attempt_dir, payload, gate)
+            handle = self._start_via_launcher(attempt_dir, payload)
             if handle is not None:
                 return handle
         spec_path = attempt_dir / "spec.json"
         spec_path.write_bytes(payload)
-        gate.open()
         return self._start_direct(attempt_dir, spec_path)
 
-    def _start_via_launcher(self, attempt_dir: Path, payload: bytes,
-                            gate: _Gate) -> AttemptHandle | None:
+    def _start_via_launcher(self, attempt_dir: Path, payload: bytes) -> AttemptHandle | None:
         """Start through the launcher, restarting a dead one once; None: use a direct start."""
         for _ in range(2):
             launcher = self._live_launcher()
             if launcher is None:
                 return None
-            handle = self._submit(launcher, attempt_dir, payload, gate)
+            handle = self._submit(launcher, attempt_dir, payload)
             if handle is not None:
                 return handle
             if (attempt_dir / "shim.json").exists():
@@ -401,25 +376,12 @@ class ShimClient:
                 self._launcher = None
 
     @staticmethod
-    def _submit(launcher: _Launcher, attempt_dir: Path, payload: bytes,
-                gate: _Gate) -> AttemptHandle | None:
+    def _submit(launcher: _Launcher, attempt_dir: Path, payload: bytes) -> AttemptHandle | None:
         read_end, write_end = os.pipe()
-        go_r, go_w = os.pipe()
         try:
-            sent = launcher.submit(payload, write_end, go_r)
+            sent = launcher.submit(payload, write_end)
         finally:
             os.close(write_end)
-            os.close(go_r)
-        try:
-            if sent:
-                gate.open()  # the spare prepares meanwhile; it starts nothing before "G"
-                with contextlib.suppress(OSError):  # a dead spare: EOF on the status pipe
-                    os.write(go_w, b"G")
-        except BaseException:
-            os.close(read_end)
-            raise
-        finally:
-            os.close(go_w)  # without "G" first: the spare gives the attempt up
         identity, rest = _read_identity(read_end, START_TIMEOUT) if sent else (None, b"")
         if identity is None:
             os.close(read_end)

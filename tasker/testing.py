@@ -80,12 +80,8 @@ class FakeShim:
     _used: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def start(self, spec: AttemptSpec,
-              before_run: Callable[[], None] | None = None) -> FakeHandle:
-        """Record the spec and return a finished handle (`before_run` first, as the real
-        client calls it before the command starts)."""
-        if before_run is not None:
-            before_run()
+    def start(self, spec: AttemptSpec) -> FakeHandle:
+        """Record the spec and return a finished handle."""
         with self._lock:
             self.specs.append(spec)
             run = self._next(spec.argv[0] if spec.argv else "")

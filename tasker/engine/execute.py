@@ -102,31 +102,12 @@ def _fresh(rc: RunContext, plan: AttemptPlan, prepared: Prepared) -> tuple[int, 
         rc.log.info(f"Task {display}: [DRY RUN] Would execute: {shown}")
     else:
         rc.log.info(f"Task {display}: Executing [{prepared.exec_type}]: {shown}")
-    intent = ev.AttemptIntent(
+    rc.recorder.emit(ev.AttemptIntent(
         at=rc.clock.now(), task_id=task.id, parent=plan.parent, attempt=number,
         iteration=plan.iteration, retry=plan.retry, display=display,
         exec_type=prepared.exec_type, hostname=prepared.hostname, command_line=shown,
-        timeout=prepared.timeout, attempt_dir=attempt_dir)
-    return number, _execute(rc, plan, prepared, _Announce(rc, intent))
-
-
-class _Announce:
-    """Records an attempt's write-ahead intent once: when the shim is about to start the
-    command (the shim prepares while the record is synced), or before any other outcome."""
-
-    def __init__(self, rc: RunContext, intent: ev.AttemptIntent):
-        self.rc, self.intent, self.done = rc, intent, False
-        self.failed: BaseException | None = None
-
-    def __call__(self) -> None:
-        if self.done:
-            return
-        self.done = True
-        try:
-            self.rc.recorder.emit(self.intent)
-        except BaseException as exc:
-            self.failed = exc
-            raise
+        timeout=prepared.timeout, attempt_dir=attempt_dir))
+    return number, _execute(rc, plan, prepared, attempt_dir, number)
 
 
 def prepare(rc: RunContext, task: TaskBase, resolve: Resolve, display: str) -> Prepared:
@@ -186,11 +167,9 @@ def _attempt_dir(rc: RunContext, plan: AttemptPlan, number: int) -> str | None:
     return str(rc.run_dir / "attempts" / f"{name}.{number}")
 
 
-def _execute(rc: RunContext, plan: AttemptPlan, prepared: Prepared, announce: _Announce) -> Raw:
+def _execute(rc: RunContext, plan: AttemptPlan, prepared: Prepared, attempt_dir: str | None,
+             number: int) -> Raw:
     now = rc.clock.now()
-    attempt_dir, number = announce.intent.attempt_dir, announce.intent.attempt
-    if rc.dry_run or prepared.error is not None or attempt_dir is None or rc.stop.is_set():
-        announce()
     if rc.dry_run:
         text = DRY_RUN_SUBTASK_STDOUT if plan.parent is not None else DRY_RUN_STDOUT
         return Raw(0, text_stream(text), text_stream(""), now, 0.0)
@@ -205,18 +184,14 @@ def _execute(rc: RunContext, plan: AttemptPlan, prepared: Prepared, announce: _A
                        cwd=str(Path.cwd()), timeout=prepared.timeout,
                        kill_grace=rc.options.kill_grace, memory_limit=prepared.memory_limit,
                        patterns=prepared.patterns)
-    return _run_shim(rc, plan, spec, number, announce)
+    return _run_shim(rc, plan, spec, number)
 
 
-def _run_shim(rc: RunContext, plan: AttemptPlan, spec: object, number: int,
-              announce: _Announce) -> Raw:
+def _run_shim(rc: RunContext, plan: AttemptPlan, spec: object, number: int) -> Raw:
     now = rc.clock.now()
     try:
-        handle = rc.shim.start(spec, before_run=announce)
+        handle = rc.shim.start(spec)
     except (OSError, TaskerError) as exc:
-        if announce.failed is not None:  # the journal, not the shim: the run stops
-            raise
-        announce()
         return cannot_start(str(exc), now)
     rc.recorder.emit(ev.AttemptSpawned(at=rc.clock.now(), task_id=plan.task.id,
                                        parent=plan.parent, attempt=number, pid=handle.pid,
