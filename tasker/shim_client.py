@@ -232,10 +232,13 @@ class AttemptHandle:
             os.close(pidfd)
 
     def close(self) -> None:
-        """Release the completion descriptor (the shim keeps running)."""
+        """Release the completion descriptor (the shim keeps running). A directly started
+        shim whose result is in is reaped too: once let go it only commits and exits."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        if self._popen is not None and self._result is not None:
+            self._popen.wait()
 
 
 class _Launcher:

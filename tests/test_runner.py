@@ -295,3 +295,22 @@ def test_events_fold_to_the_same_state():
     state = fold(events)
     assert state.execution_order == [0, 0, 1] and state.finished.exit_code == 0
     assert [a.outcome for a in state.attempts[1]] == ["failed", "success"]
+
+
+def test_a_journal_failure_on_an_intent_stops_the_run_before_its_command_starts(tmp_path):
+    """A journal error on the write-ahead intent is the run's error, not a failed task, and
+    the command it announces is never started."""
+    import pytest
+
+    from tasker.errors import JournalWriteError
+
+    def journal(event: ev.Event) -> None:
+        if event.type == "attempt_intent" and event.task_id == 1:
+            raise JournalWriteError("cannot fsync journal record 9: No space left on device")
+
+    shim = FakeShim()
+    opts = fake_options(base_dir=tmp_path)
+    with pytest.raises(JournalWriteError):
+        run_workflow(workflow(task(0, command="a") + task(1, command="b")), opts, ExecConfig(),
+                     RecordingLog(), shim, clock=FakeClock(), env={}, sinks=(journal,))
+    assert shim.commands() == ["a"]

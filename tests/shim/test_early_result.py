@@ -126,3 +126,14 @@ def test_client_wait_returns_an_output_less_result_at_once(client, tmp_path):
     while not (attempt_dir / "result.json").exists():  # committed once the handle let go
         assert time.monotonic() < deadline
         time.sleep(0.01)
+
+
+def test_direct_start_reaps_an_output_less_shim_once_let_go(tmp_path):
+    from tasker.shim_client import ShimClient
+
+    with ShimClient(tmp_path / "run", use_launcher=False) as direct:
+        handle = direct.start(AttemptSpec(argv=["true"], attempt_dir=str(tmp_path / "f.1"),
+                                          timeout=30))
+        assert handle.wait(timeout=60).exit_code == 0
+        assert handle._popen.returncode == 0  # reaped: no zombie, no ResourceWarning
+    assert (tmp_path / "f.1" / "result.json").exists()
