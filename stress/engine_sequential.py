@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from fsprobe import describe
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -67,6 +69,7 @@ def main() -> int:
     parser.add_argument("--dir", help="directory to run in (default: a temp dir)")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="engine_seq_", dir=args.dir))
+    print(describe(directory))
     try:
         wall, metrics, gaps = run(args.n, directory)
     finally:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from fsprobe import describe
+
 from tasker.shim_client import ShimClient
 from tasker.shim_protocol import AttemptSpec
 
@@ -45,6 +47,7 @@ def bare(argv: list[str], n: int) -> float:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     base = Path(tempfile.mkdtemp(prefix="shim-cost-"))
+    print(describe(base))
     commands = {"true": ["true"], "sleep 0.01": ["sleep", "0.01"]}
     try:
         with ShimClient(base / "run") as client:
