@@ -76,22 +76,6 @@ def _fsync_dir(directory: str) -> None:
         os.close(dir_fd)
 
 
-def write_atomic(directory: str, name: str, payload: bytes, durable: bool = True) -> None:
-    """Write `payload` to directory/name via a temp file and rename (fsyncs when durable)."""
-    final = os.path.join(directory, name)
-    tmp = f"{final}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        write_all(fd, payload)
-        if durable:
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, final)
-    if durable:
-        _fsync_dir(directory)
-
-
 def stage_result(directory: str, result: dict) -> int:
     """Write result.json's bytes to its temp file (no fsync yet); returns the open fd.
 

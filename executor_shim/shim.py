@@ -117,7 +117,7 @@ class _Announcer(Announcer):
             resultfile.write_identity(self.spec.attempt_dir, self.identity)
 
     def after_spawn(self, command_pid: int | None) -> None:
-        """Tell the supervisor who we are; keep a copy of the spec."""
+        """Tell the supervisor who we are (the ID line)."""
         _send(self.status_fd,
               f"ID {self.me} {self.ticks} {_BOOT_ID or '-'} {command_pid or 0}\n")
         if self.on_started is not None:
