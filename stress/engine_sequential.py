@@ -1,6 +1,6 @@
 """Benchmark: N sequential `command=true` tasks, a real run end to end through the CLI.
 
-    python stress/engine_sequential.py [N] [--dir DIR]     (default N: 1000)
+    python stress/engine_sequential.py [N] [--dir DIR] [--keep]     (default N: 1000)
 
 Runs `python -m tasker FILE -r -l DIR --output-json=o.json --no-task-backup` and prints the
 wall time per task and the journal's share (`workflow_metrics` of the JSON document): time
@@ -67,13 +67,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=1000)
     parser.add_argument("--dir", help="directory to run in (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the run directory (deleting thousands of files makes file "
+                             "creation nearby dearer for minutes: see stress/fsprobe.py)")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="engine_seq_", dir=args.dir))
     print(describe(directory))
     try:
         wall, metrics, gaps = run(args.n, directory)
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        if args.keep:
+            print(f"kept {directory}")
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
     n = args.n
     fsyncs = metrics.get("journal_fsyncs") or 0
     print(f"{n} x true: {wall:.2f}s wall, {wall * 1000 / n:.2f} ms/task end to end")
