@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -30,8 +31,7 @@ def test_killing_the_local_ssh_client_leaves_the_remote_command_running(
     finally:
         client.kill()
         client.wait()
-        for pid in ssh_hosts.remote_pids("host011", marker):
-            os.kill(pid, signal.SIGKILL)
+        kill_all(ssh_hosts, "host011", marker)
 
 
 def test_remote_timeout_wrapper_stops_the_remote_command(ssh_hosts: SshHosts) -> None:
@@ -51,6 +51,15 @@ def test_remote_pids_are_found_inside_the_right_host_only(ssh_hosts: SshHosts) -
         assert wait_for(lambda: ssh_hosts.remote_pids("host013", marker))
         assert ssh_hosts.remote_pids("host014", marker) == []
     finally:
-        for pid in ssh_hosts.remote_pids("host013", marker):
-            os.kill(pid, signal.SIGKILL)
+        # `timeout` may not have started `sleep` yet when first seen: kill until none is left
+        assert wait_for(lambda: not kill_all(ssh_hosts, "host013", marker))
         client.wait(timeout=10)
+
+
+def kill_all(ssh_hosts: SshHosts, host: str, marker: str) -> list[int]:
+    """SIGKILL every process of `host` whose command line holds `marker`; the pids found."""
+    pids = ssh_hosts.remote_pids(host, marker)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return pids
