@@ -20,20 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from executor_shim import proctree
 from tasker.shim_client import ShimClient
 from tasker.shim_protocol import AttemptSpec
 
 MIB = 1024 * 1024
-
-
-def rss(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 class Sampler(threading.Thread):
@@ -47,7 +38,7 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.01):
-            self.peak = max(self.peak, sum(rss(pid) for pid in list(self.pids)))
+            self.peak = max(self.peak, proctree.tree_rss(list(self.pids)))
 
 
 def one(client: ShimClient, base: Path, size_mib: int) -> None:

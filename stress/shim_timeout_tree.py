@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from executor_shim import proctree
 from tasker.shim_client import ShimClient
 from tasker.shim_protocol import AttemptSpec
 
@@ -31,11 +32,7 @@ sleep 300
 
 
 def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2] not in "ZX"
+    return proctree.state_of(pid) not in (None, "Z", "X")
 
 
 def main() -> None:

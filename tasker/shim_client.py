@@ -157,10 +157,7 @@ class AttemptHandle:
         the shim's error text when it could not (the reported result stands). A result
         without output is not waited for: the shim commits it once the descriptor closes."""
         self._read_until(self._released, None)
-        if self._released():
-            self.close()
-            return None
-        error = self._durable_error()
+        error = None if self._released() else self._durable_error()
         self.close()
         return error
 

@@ -24,13 +24,10 @@ HOLDER = textwrap.dedent("""
     import sys
     from pathlib import Path
     from tasker.instance import InstanceLock
-
-    class Log:
-        def warn(self, msg):
-            pass
+    from tasker.testing import RecordingLog
 
     home, task_file, digest, project = sys.argv[1:5]
-    with InstanceLock(Path(home), task_file, digest, project or None, {}, Log()):
+    with InstanceLock(Path(home), task_file, digest, project or None, {}, RecordingLog()):
         print("locked", flush=True)
         sys.stdin.readline()
 """)
@@ -188,17 +185,14 @@ CONTENDER = textwrap.dedent("""
     from pathlib import Path
     from tasker.errors import InstanceLockedError
     from tasker.instance import InstanceLock
-
-    class Log:
-        def warn(self, msg):
-            pass
+    from tasker.testing import RecordingLog
 
     home = Path(sys.argv[1])
     inside = home / "inside"
     end = time.time() + 0.5
     while time.time() < end:
         try:
-            with InstanceLock(home, "/flow.txt", "h1", None, {}, Log()):
+            with InstanceLock(home, "/flow.txt", "h1", None, {}, RecordingLog()):
                 os.close(os.open(inside, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
                 time.sleep(0.001)
                 os.unlink(inside)

@@ -1,6 +1,6 @@
 """Process-level start-up and exit of the `tasker` command (the console script's entry point).
 
-Two costs of a short run have nothing to do with its work:
+Three costs of a short run have nothing to do with its work:
 - the cyclic garbage collector: start-up allocates heavily (pydantic builds its validators)
   and frees little, so collections during it only cost time; it is off until the run loop
   starts, and at exit everything is frozen, so the interpreter's final collections skip it;

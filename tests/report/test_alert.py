@@ -6,29 +6,21 @@ import io
 import os
 import stat
 import time
-from pathlib import Path
 
 import pytest
 
 from tasker.report.alert import AlertInfo, check_alert_script, run_alert
 from tasker.report.console import RunLog
+from tests.shim.helpers import alive as shim_alive
+from tests.shim.helpers import wait_for
 
 INFO = AlertInfo(exit_code=20, reason="Task file validation failed", failed_task=None,
                  task_file="flow.txt", log_file="/l/flow.log", state_file=None)
 
 
 def alive(pid: int, wait: float = 5.0) -> bool:
-    """True while `pid` runs (a zombie left for a reaper counts as gone)."""
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return False
-        if state == "Z":
-            return False
-        time.sleep(0.05)
-    return True
+    """True while `pid` runs after `wait` seconds (a zombie left for a reaper counts as gone)."""
+    return not wait_for(lambda: not shim_alive(pid), timeout=wait, step=0.05)
 
 
 def script(tmp_path, body, mode=0o644):

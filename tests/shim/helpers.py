@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
+
+from executor_shim import proctree
 
 PY = sys.executable
 
 
 def alive(pid: int) -> bool:
     """True when pid exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rfind(")") + 2] not in "ZX"
+    return proctree.state_of(pid) not in (None, "Z", "X")
 
 
 def wait_for(predicate, timeout: float = 10.0, step: float = 0.02) -> bool:

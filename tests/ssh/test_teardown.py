@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psutil
 import pytest
 
+from tests.shim.helpers import alive
 from tests.sshhosts import SshHosts, cleanup_leftovers, leftovers, pids_in_netns
 
 pytestmark = [pytest.mark.ssh, pytest.mark.slow]
@@ -25,14 +25,6 @@ pids = [p for h in hosts.names for p in hosts.netns_pids(h)]
 print(json.dumps({{"prefix": hosts.prefix, "pids": pids}}), flush=True)
 {ending}
 """
-
-
-def alive(pid: int) -> bool:
-    """True for a live (not zombie) process."""
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def start_child(ending: str) -> tuple[subprocess.Popen[str], dict]:
