@@ -29,6 +29,7 @@ import select
 import signal
 import socket
 import sys
+from collections.abc import Callable
 
 from executor_shim import proctree, resultfile, shim, spawn
 from executor_shim.spec import spec_from_json
@@ -41,8 +42,10 @@ REUSE_PEAK_GROWTH = 8 * 1024 * 1024  # a shim whose peak RSS grew more than this
 PR_SET_PDEATHSIG = 1
 
 
-def _next_attempt(sock: socket.socket) -> tuple[bytes, list[int]] | None:
-    """Wait for the next attempt message (spec, status fd [, control fd]); None at EOF."""
+def _next_attempt(sock: socket.socket,
+                  relay: Callable[[str], None]) -> tuple[bytes, list[int]] | None:
+    """Wait for the next attempt message (spec, status fd [, control fd]); None at EOF.
+    A "G<n>" message (grow the pool to n) is relayed to the launcher."""
     while True:
         try:
             msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 2, socket.MSG_CMSG_CLOEXEC)
@@ -54,6 +57,8 @@ def _next_attempt(sock: socket.socket) -> tuple[bytes, list[int]] | None:
             os.close(fd)
         if not msg:
             return None
+        if msg[:1] == b"G" and msg[1:].isdigit():
+            relay(msg.decode())
 
 
 def _rearm(launcher: int) -> bool:
@@ -73,9 +78,12 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
     home = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     me, identity = os.getpid(), shim.identity()
 
-    def tell(kind: str) -> None:
+    def relay(line: str) -> None:
         with contextlib.suppress(OSError):
-            os.write(notify, f"{kind}{me}\n".encode())
+            os.write(notify, f"{line}\n".encode())
+
+    def tell(kind: str) -> None:
+        relay(f"{kind}{me}")
 
     def orphaned(_signum: int, _frame: object) -> None:
         sock.close()  # the launcher died while we were busy: end after this attempt
@@ -87,7 +95,7 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
             if prepare_dir:
                 with contextlib.suppress(OSError):
                     resultfile.prepare(prepare_dir, identity)
-            message = _next_attempt(sock)
+            message = _next_attempt(sock, relay)
             if message is None:
                 return 0
             msg, fds = message
@@ -123,6 +131,7 @@ class _Spares:
         self.idle: dict[int, int] = {}  # pidfd -> pid
         self.busy: dict[int, int] = {}  # pidfd -> pid: running an attempt
         self.barren_deaths = 0
+        self.partial = b""  # a notice cut by the pipe read
 
     def fork(self) -> None:
         """Start one spare (if fork fails, clients fall back to a direct start)."""
@@ -164,7 +173,7 @@ class _Spares:
                 if fd == self.sock.fileno():
                     return
                 if fd == self.notify_r:
-                    self._on_notice(os.read(self.notify_r, 4096))
+                    self._on_notice(os.read(self.notify_r, 65536))
                 elif fd in self.busy:  # a shim that ended after its attempt
                     self._drop(fd)
                     self._top_up()
@@ -174,15 +183,22 @@ class _Spares:
                     self.fork()
 
     def _on_notice(self, data: bytes) -> None:
-        """T<pid>: a spare took work; I<pid>: a shim is idle again after its attempt.
+        """T<pid>: a spare took work; I<pid>: a shim is idle again after its attempt;
+        G<n>: the client wants a pool of n (relayed by a spare).
 
         Shims come back after clean attempts, so the pool is only topped up to `count`
         processes (idle or busy), with one more whenever none is left idle: a burst of
         attempts (a parallel block) then waits on one fork at a time at worst. Busy shims
         are never capped: concurrency is the client's to decide."""
+        data, self.partial = (self.partial + data).rpartition(b"\n")[::2]
         for line in data.split():
-            pid = int(line[1:])
-            if line[:1] == b"I":
+            kind, number = line[:1], int(line[1:])
+            if kind == b"G":
+                self.count = max(self.count, min(number, MAX_SPARES))
+                self._top_up()
+                continue
+            pid = number
+            if kind == b"I":
                 self._move(pid, self.busy, self.idle)
                 continue
             self._move(pid, self.idle, self.busy)

@@ -68,7 +68,7 @@ def run_workflow(wf: Any, options: Any, exec_config: Any, log: Any, shim: Any = 
         from tasker.shim_client import ShimClient
 
         runner.run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with ShimClient(runner.run_dir, spares=spare_count(wf)) as client:
+        with ShimClient(runner.run_dir, spares=spare_count(wf), prestarted=True) as client:
             return runner.run(client)
     finally:
         if runner is not None:  # after an error: result.json durable before the last records

@@ -258,9 +258,12 @@ class AttemptHandle:
 
 
 class _Launcher:
-    """The pre-started launcher process and its socket."""
+    """The pre-started launcher process, its socket and its spares directory."""
 
-    def __init__(self, log_path: Path, extra: tuple[str, ...] = ()):
+    def __init__(self, log_path: Path, extra: tuple[str, ...] = (),
+                 spares_dir: Path | None = None):
+        self.spares_dir = spares_dir
+        self.log_path = log_path
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -278,6 +281,12 @@ class _Launcher:
             return True
         except OSError:
             return False
+
+    def grow(self, spares: int) -> None:
+        """Ask for a pool of at least `spares` shims (a message without descriptors: the
+        spare that gets it passes it on to the launcher)."""
+        with contextlib.suppress(OSError):
+            self.sock.send(f"G{spares}".encode())
 
     def close(self) -> None:
         """Close the socket (the launcher exits on EOF) and reap the launcher."""
@@ -323,18 +332,64 @@ def _read_identity_file(path: Path, attempts: int = 3) -> dict | None:
     return None
 
 
-class ShimClient:
-    """Starts one shim per attempt (via a pre-started launcher) and adopts orphaned attempts."""
+_PRESTARTED: list[_Launcher] = []  # started by `prestart`, for the run's ShimClient
 
-    def __init__(self, run_dir: Path, use_launcher: bool = True, spares: int = 2):
+
+def prestart(base: Path, spares: int = 2) -> None:
+    """Start a launcher now, while the supervisor still parses and validates, so its spares
+    are warm when the run begins; the run's ShimClient takes it over (`prestarted=True`) and
+    grows the pool to the run's needs. Its spares live in `base/runs/.spares-<pid>`. A
+    launcher nobody took is stopped by `discard_prestarted` (or when this process ends)."""
+    if _PRESTARTED:
+        return
+    spares_dir = Path(base).absolute() / "runs" / f".spares-{os.getpid()}"
+    with contextlib.suppress(OSError):
+        spares_dir.mkdir(parents=True, mode=0o700, exist_ok=True)
+        _PRESTARTED.append(_Launcher(spares_dir / "launcher.log",
+                                     (str(spares), str(spares_dir)), spares_dir))
+
+
+def prestarted_note() -> str:
+    """A debug line on the pre-started launcher."""
+    if not _PRESTARTED:
+        return "Executor launcher: not pre-started (one is started with the run)"
+    launcher = _PRESTARTED[-1]
+    return (f"Executor launcher pre-started: pid {launcher.proc.pid}, "
+            f"spares in {launcher.spares_dir}")
+
+
+def grow_prestarted(spares: int) -> None:
+    """Tell a pre-started launcher how many spares the run will want, as soon as it is known."""
+    if _PRESTARTED and spares > 2:
+        _PRESTARTED[-1].grow(spares)
+
+
+def discard_prestarted() -> None:
+    """Stop a pre-started launcher that no run took (validation failed, plan declined...)."""
+    while _PRESTARTED:
+        launcher = _PRESTARTED.pop()
+        launcher.close()
+        shutil.rmtree(launcher.spares_dir, ignore_errors=True)
+
+
+class ShimClient:
+    """Runs each attempt under a shim of the launcher's pool (or a directly started one) and
+    adopts orphaned attempts."""
+
+    def __init__(self, run_dir: Path, use_launcher: bool = True, spares: int = 2,
+                 prestarted: bool = False):
         self._launcher_args = (str(spares), str(Path(run_dir).absolute() / "spares"))
         self.run_dir = Path(run_dir)
         self._lock = threading.Lock()
         self._launcher: _Launcher | None = None
         self._use_launcher = use_launcher
+        self._spare_dirs: list[Path] = []
         if use_launcher:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            self._launcher = self._new_launcher()
+            if prestarted and _PRESTARTED and _PRESTARTED[-1].proc.poll() is None:
+                self._launcher = self._take_prestarted(spares)
+            else:
+                self._launcher = self._new_launcher()
 
     def __enter__(self) -> ShimClient:
         return self
@@ -343,11 +398,20 @@ class ShimClient:
         self.close()
 
     def _new_launcher(self) -> _Launcher | None:
+        spares_dir = self.run_dir / "spares"
         try:
-            (self.run_dir / "spares").mkdir(mode=0o700, exist_ok=True)
-            return _Launcher(self.run_dir / "launcher.log", self._launcher_args)
+            spares_dir.mkdir(mode=0o700, exist_ok=True)
+            self._spare_dirs.append(spares_dir)
+            return _Launcher(self.run_dir / "launcher.log", self._launcher_args, spares_dir)
         except OSError:
             return None
+
+    def _take_prestarted(self, spares: int) -> _Launcher:
+        launcher = _PRESTARTED.pop()
+        self._spare_dirs.append(launcher.spares_dir)
+        if spares > 2:
+            launcher.grow(spares)
+        return launcher
 
     def start(self, spec: AttemptSpec) -> AttemptHandle:
         """Create the attempt directory and start its shim (the spec goes over the launcher's
@@ -465,4 +529,9 @@ class ShimClient:
             if self._launcher is not None:
                 self._launcher.close()
                 self._launcher = None
-        shutil.rmtree(self.run_dir / "spares", ignore_errors=True)
+        for spares_dir in self._spare_dirs:
+            log = spares_dir / "launcher.log"
+            with contextlib.suppress(OSError):
+                if spares_dir != self.run_dir / "spares" and log.stat().st_size:
+                    log.rename(self.run_dir / "launcher.log")  # what the launcher said
+            shutil.rmtree(spares_dir, ignore_errors=True)

@@ -4,6 +4,7 @@ outlives its launcher ending after its attempt."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -112,3 +113,23 @@ def test_an_idle_shim_ends_with_the_supervisor_end_of_the_socket(tmp_path):
     assert wait_for((tmp_path / "x" / "result.json").exists, timeout=10)
     client.close()
     assert wait_for(lambda: not alive(handle.pid), timeout=10)
+
+
+def test_a_reused_shim_does_not_accumulate_descriptors(client, tmp_path):
+    def idle_fds(pids: set[int]) -> dict[int, int]:
+        time.sleep(0.3)  # back in the pool, its next files prepared
+        return {pid: len(os.listdir(f"/proc/{pid}/fd")) for pid in pids if alive(pid)}
+
+    def run(names: range) -> set[int]:
+        pids = set()
+        for i in names:
+            handle = client.start(spec(tmp_path, f"f.{i}", ["sh", "-c", "echo out; echo err >&2"]))
+            assert handle.wait(timeout=30).exit_code == 0
+            pids.add(handle.pid)
+        return pids
+
+    first = idle_fds(run(range(3)))
+    later = idle_fds(run(range(3, 15)))
+    common = set(first) & set(later)
+    assert common
+    assert {pid: later[pid] for pid in common} == {pid: first[pid] for pid in common}
