@@ -169,9 +169,10 @@ class _Spares:
         for _ in range(self.count):
             self.fork()
         while self.barren_deaths < MAX_BARREN_DEATHS:
-            for fd, _event in self.poller.poll():
-                if fd == self.sock.fileno():
-                    return
+            events = self.poller.poll()
+            if any(fd == self.sock.fileno() for fd, _event in events):
+                return  # the client hung up: idle spares end too (EOF), replace none of them
+            for fd, _event in events:
                 if fd == self.notify_r:
                     self._on_notice(os.read(self.notify_r, 65536))
                 elif fd in self.busy:  # a shim that ended after its attempt
@@ -213,8 +214,8 @@ class _Spares:
             self.fork()
 
 
-def main(argv: list[str]) -> int:
-    """Entry point: serve on the inherited socket descriptor."""
+def main(argv: list[str]) -> None:
+    """Entry point: serve on the inherited socket descriptor; ends the process."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):
@@ -224,7 +225,8 @@ def main(argv: list[str]) -> int:
     gc.freeze()  # the imported heap stays shared (untouched by GC) in every forked spare
     prepare_dir = argv[2] if len(argv) > 2 else None
     _Spares(socket.socket(fileno=int(argv[0])), max(1, count), prepare_dir).serve()
-    return 0
+    sys.stderr.flush()
+    os._exit(0)  # nothing left to tear down: the client is waiting for this exit
 
 
 if __name__ == "__main__":

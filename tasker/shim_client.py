@@ -38,6 +38,7 @@ from tasker.errors import TaskerError
 from tasker.shim_protocol import AttemptResult, AttemptSpec, StreamResult
 
 START_TIMEOUT = 30.0
+LAUNCHER_EXIT_WAIT = 5.0  # a launcher exits at once when its socket closes
 ADOPT_POLL = 0.05  # how often an adopted attempt's result.json is looked for
 STATUS_KEEP = 1 << 20  # status bytes kept (a RES line is below the pipe's 64 KiB)
 _SHIM_ROOT = str(Path(executor_shim.__file__).resolve().parent.parent)
@@ -291,8 +292,14 @@ class _Launcher:
     def close(self) -> None:
         """Close the socket (the launcher exits on EOF) and reap the launcher."""
         self.sock.close()
+        with contextlib.suppress(OSError):  # Popen.wait(timeout) polls with sleeps of up to
+            pidfd = os.pidfd_open(self.proc.pid)  # 50 ms: wait on a pidfd to see the exit at once
+            try:
+                select.select([pidfd], [], [], LAUNCHER_EXIT_WAIT)
+            finally:
+                os.close(pidfd)
         try:
-            self.proc.wait(timeout=5)
+            self.proc.wait(timeout=LAUNCHER_EXIT_WAIT)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
