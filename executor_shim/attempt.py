@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import selectors
 import signal
 import time
@@ -57,10 +58,8 @@ class Announcer:
 class Attempt:
     """Runs one spec to completion; `run()` returns the result.json document."""
 
-    def __init__(self, spec: Spec, announcer: Announcer | None = None,
-                 control_fd: int | None = None):
+    def __init__(self, spec: Spec, announcer: Announcer | None = None):
         self.spec = spec
-        self.control_fd = control_fd
         self.announcer = announcer or Announcer()
         self.me = os.getpid()
         threshold, head = spec.output_threshold, spec.head_bytes
@@ -80,7 +79,6 @@ class Attempt:
         self.shim_error: str | None = None
         self.pending_signals: list[int] = []
         self.spawn_hwm = 0
-        self.children_maxrss = 0  # kernel peak of the children reaped during this attempt
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> dict:
@@ -116,10 +114,8 @@ class Attempt:
             sel.register(fd, selectors.EVENT_READ, name)
         wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         sel.register(wake_r, selectors.EVENT_READ, "signal")
-        if self.control_fd is not None:
-            sel.register(self.control_fd, selectors.EVENT_READ, "control")
         old_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
-        old_handlers = self._install_handlers()
+        self._install_handlers()
         pidfd = self._open_pidfd()
         if pidfd is not None:
             sel.register(pidfd, selectors.EVENT_READ, "child")
@@ -140,9 +136,6 @@ class Attempt:
                     elif key.data == "signal":
                         with contextlib.suppress(OSError):
                             os.read(wake_r, 512)
-                    elif key.data == "control":
-                        if not self._read_control():
-                            sel.unregister(self.control_fd)
                     elif self._read(key.fd, key.data):
                         last_data = time.monotonic()
                     else:
@@ -164,8 +157,6 @@ class Attempt:
             if pidfd is not None:
                 os.close(pidfd)
             signal.set_wakeup_fd(old_wakeup)
-            for signum, handler in old_handlers.items():
-                signal.signal(signum, handler)
             sel.close()
             os.close(wake_r)
             os.close(wake_w)
@@ -187,20 +178,6 @@ class Attempt:
         except (OSError, AttributeError):
             return None
 
-    def _read_control(self) -> bool:
-        """Requests on the control pipe: T = cancel with grace, K = kill at once (the same as
-        SIGTERM and SIGUSR1, but bound to this attempt). False at EOF: the supervisor let go
-        of the pipe, which is not a cancel (a dead supervisor leaves the command running)."""
-        try:
-            data = os.read(self.control_fd, 64)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-        for byte in data:
-            self.pending_signals.append(signal.SIGUSR1 if byte == ord("K") else signal.SIGTERM)
-        return bool(data)
-
     def _read(self, fd: int, name: str) -> bool:
         data = os.read(fd, CHUNK)
         if not data:
@@ -218,12 +195,11 @@ class Attempt:
         """Reap every exited child (orphans included); remember the command's status."""
         while True:
             try:
-                pid, status, usage = os.wait4(-1, os.WNOHANG)
+                pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            self.children_maxrss = max(self.children_maxrss, usage.ru_maxrss * 1024)
             if pid == self.pid:
                 self.status = status
 
@@ -255,12 +231,9 @@ class Attempt:
             self._kill("memory")
 
     # ----------------------------------------------------------------- signals and kills
-    def _install_handlers(self) -> dict[int, object]:
-        """Signals become cancel requests for this attempt; returns the handlers replaced."""
-        old = {}
+    def _install_handlers(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
-            old[signum] = signal.signal(signum, lambda s, _f: self.pending_signals.append(s))
-        return old
+            signal.signal(signum, lambda s, _f: self.pending_signals.append(s))
 
     def _handle_signals(self) -> None:
         while self.pending_signals:
@@ -328,9 +301,8 @@ class Attempt:
 
     def _summary(self, started_at: float, t0: float, spawn_error: str | None) -> dict:
         # A vfork-style spawn charges our own high-water mark to the child at exec, so the
-        # kernel's figure only counts when it is above what we had then. Only the children
-        # reaped during this attempt count (a reused shim has reaped earlier commands too).
-        children = self.children_maxrss
+        # kernel's figure only counts when it is above what we had then.
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         self.guard.finish(children if children > self.spawn_hwm else 0)
         if self.guard.exceeded_by and self.reason is None:
             self.reason = "memory"

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import os
 import resource
 
 from executor_shim import proctree
 
 PEAK_ONLY_INTERVAL = 0.25
-_LEAF_SEQ = itertools.count(1)  # a reused shim needs a fresh leaf for each attempt
 
 
 @functools.cache
@@ -129,7 +127,7 @@ class MemoryGuard:
             resource.setrlimit(resource.RLIMIT_AS, self._saved_rlimit)
         if self.limit and pid:
             self.cgroup = CgroupLimit.create(self.cgroup_base, self.limit,
-                                             f"tasker-shim-{os.getpid()}-{next(_LEAF_SEQ)}")
+                                             f"tasker-shim-{os.getpid()}")
             if self.cgroup and not self.cgroup.attach(pid):
                 self.cgroup.remove()
                 self.cgroup = None

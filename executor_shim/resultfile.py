@@ -13,27 +13,23 @@ IDENTITY_NAME = "shim.json"
 
 
 class Prepared:
-    """Files a launcher spare creates while idle. Its shim.json is written once and hard-linked
-    into each attempt directory it serves (a link allocates no inode); an empty result temp
-    file per attempt is renamed in. Both cost far less than creating files on the attempt's
-    critical path."""
+    """Files a launcher spare creates while idle, renamed into the attempt directory later
+    (a rename costs far less than creating a file on the attempt's critical path)."""
 
     identity: str | None = None
     result_tmp: str | None = None
 
 
 def prepare(directory: str, identity: dict) -> None:
-    """Have shim.json written and an empty result temp file created in `directory`."""
+    """Pre-write shim.json and pre-create an empty result temp file in `directory`."""
     me = os.getpid()
-    if Prepared.identity is None:
-        Prepared.identity = _write_new(os.path.join(directory, f"{me}.shim.json"),
-                                       json.dumps(identity).encode())
-    if Prepared.result_tmp is None:
-        Prepared.result_tmp = _write_new(os.path.join(directory, f"{me}.result.tmp"), b"")
+    Prepared.identity = _write_new(os.path.join(directory, f"{me}.shim.json"),
+                                   json.dumps(identity).encode())
+    Prepared.result_tmp = _write_new(os.path.join(directory, f"{me}.result.tmp"), b"")
 
 
 def discard_prepared() -> None:
-    """Remove the prepared files (a spare that exits)."""
+    """Remove prepared files that were not used (a spare that exits idle)."""
     for path in (Prepared.identity, Prepared.result_tmp):
         if path:
             with contextlib.suppress(OSError):
@@ -113,14 +109,9 @@ def commit_result(directory: str, fd: int) -> None:
 def write_identity(directory: str, identity: dict) -> None:
     """Put shim.json (pid, start ticks, boot id) in place for adoption checks.
 
-    A prepared copy is hard-linked in; otherwise one small write without a rename (this is on
+    A prepared copy is renamed in; otherwise one small write without a rename (this is on
     every attempt's critical path; a reader that catches it half-written retries).
     """
     target = os.path.join(directory, IDENTITY_NAME)
-    if Prepared.identity is not None:
-        try:
-            os.link(Prepared.identity, target)
-            return
-        except OSError:  # another filesystem (EXDEV), or gone: write it the ordinary way
-            pass
-    _write_new(target, json.dumps(identity).encode())
+    if not _take("identity", target):
+        _write_new(target, json.dumps(identity).encode())

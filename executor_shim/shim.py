@@ -145,25 +145,15 @@ def _crash_result(error: str) -> dict:
 
 
 def run_shim(spec: Spec, status_fd: int | None = None,
-             on_started: Callable[[], None] | None = None,
-             control_fd: int | None = None) -> int:
+             on_started: Callable[[], None] | None = None) -> int:
     """Detach, run one attempt and write its result; returns the shim's own exit status.
 
     `on_started` runs once the command is running and announced (a spare tells its launcher
     then, so the replacement fork does not compete with this attempt's start).
     """
-    return serve(spec, status_fd, on_started, control_fd)[0]
-
-
-def serve(spec: Spec, status_fd: int | None, on_started: Callable[[], None] | None = None,
-          control_fd: int | None = None) -> tuple[int, bool]:
-    """`run_shim`, also saying whether the attempt left this process fit for another one:
-    result durable, nothing left behind (no survivor, no spill thread), and a supervisor
-    still reading when the result was reported (one that has let go has crashed, or gave
-    up on this shim: the process then ends, so that a pidfd-based adopter sees it end)."""
     detach()
     try:
-        result = Attempt(spec, _Announcer(spec, status_fd, on_started), control_fd).run()
+        result = Attempt(spec, _Announcer(spec, status_fd, on_started)).run()
     except Exception:
         import traceback  # only on this path: it would weigh on every forked shim
 
@@ -171,11 +161,6 @@ def serve(spec: Spec, status_fd: int | None, on_started: Callable[[], None] | No
                                                 "a") as fh:
             fh.write(traceback.format_exc())
         result = _crash_result("executor shim failed: " + traceback.format_exc(limit=1))
-    finally:
-        if control_fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(control_fd)
-    watched = _reader_present(status_fd)
     try:
         staged = resultfile.stage_result(spec.attempt_dir, result)
         if _report_early(status_fd, result) and not _has_output(result):
@@ -186,29 +171,9 @@ def serve(spec: Spec, status_fd: int | None, on_started: Callable[[], None] | No
         first = f"{result['shim_error']}; " if result.get("shim_error") else ""
         brief["shim_error"] = f"{first}cannot write result.json: {exc}"
         _finish(status_fd, "ERR " + json.dumps(brief) + "\n")
-        return 1, False
+        return 1
     _finish(status_fd, "OK\n")
-    return 0, watched and _clean(result)
-
-
-def _clean(result: dict) -> bool:
-    """True when the attempt left nothing behind that another attempt could trip over."""
-    return (not result.get("shim_error") and not result.get("survivors")
-            and result.get("kill_reason") is None
-            and not any((result.get(name) or {}).get("spilled", True)
-                        for name in ("stdout", "stderr")))
-
-
-def _reader_present(status_fd: int | None) -> bool:
-    """True while the supervisor holds the read end of the status pipe."""
-    if status_fd is None:
-        return False
-    poller = select.poll()
-    poller.register(status_fd, select.POLLERR)
-    try:
-        return not poller.poll(0)
-    except OSError:
-        return False
+    return 0
 
 
 PIPE_SLACK = 8192  # pipe capacity is counted in pages: leave room for a partly used one

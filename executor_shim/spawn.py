@@ -40,8 +40,8 @@ def _new_pipe() -> tuple[int, int]:
 
 
 def prepare_pipes(count: int = 2) -> None:
-    """Have `count` output pipes ready ahead of time (an idle launcher spare does this)."""
-    _PREPARED.extend(_new_pipe() for _ in range(count - len(_PREPARED)))
+    """Create output pipes ahead of time (an idle launcher spare does this)."""
+    _PREPARED.extend(_new_pipe() for _ in range(count))
 
 
 def output_pipe() -> tuple[int, int]:

@@ -5,14 +5,11 @@ adopt an attempt left by a crashed supervisor, and verify a shim's identity befo
     handle = client.start(spec)              # hands the spec to the launcher's next spare
     selectors/select on handle.fileno()      # readable (EOF) when the shim has finished
     result = handle.wait()                   # reads result.json -> AttemptResult
-    handle.cancel(skip_grace=False)          # T (grace) or K (no grace) on the control pipe
+    handle.cancel(skip_grace=False)          # SIGTERM (grace) or SIGUSR1 (no grace) to the shim
 
 If the launcher is gone the client restarts it once, then falls back to starting
-`python -m executor_shim` directly; either way each attempt runs under a shim process of its
-own (in its own session), which outlives the supervisor and the launcher. A launcher's shim
-that ended its attempt cleanly goes back to the launcher's pool and may run a later attempt
-(never two at once), so a cancel goes over the attempt's own control pipe, not as a signal
-to the shim's pid; signals are used for shims started directly or adopted after a crash.
+`python -m executor_shim` directly; either way each attempt has its own shim process in its
+own session, which outlives the supervisor and the launcher.
 """
 
 from __future__ import annotations
@@ -39,7 +36,6 @@ from tasker.shim_protocol import AttemptResult, AttemptSpec, StreamResult
 
 START_TIMEOUT = 30.0
 LAUNCHER_EXIT_WAIT = 5.0  # a launcher exits at once when its socket closes
-ADOPT_POLL = 0.05  # how often an adopted attempt's result.json is looked for
 STATUS_KEEP = 1 << 20  # status bytes kept (a RES line is below the pipe's 64 KiB)
 _SHIM_ROOT = str(Path(executor_shim.__file__).resolve().parent.parent)
 _BOOTSTRAP = ("import sys; sys.path.insert(0, {root!r}); from executor_shim.{module} import main;"
@@ -108,8 +104,7 @@ class AttemptHandle:
     """A running (or finished) attempt: identity of its shim, completion fd, wait and cancel."""
 
     def __init__(self, attempt_dir: Path, identity: dict, fd: int, *, status: bytes = b"",
-                 popen: subprocess.Popen | None = None, pidfd_mode: bool = False,
-                 control: int | None = None):
+                 popen: subprocess.Popen | None = None, pidfd_mode: bool = False):
         self.attempt_dir = attempt_dir
         self.pid: int = identity["pid"]
         self.start_ticks: int = identity["start_ticks"]
@@ -120,7 +115,6 @@ class AttemptHandle:
         self._status = status
         self._popen = popen
         self._pidfd_mode = pidfd_mode
-        self._control = control
         self._result: AttemptResult | None = None
         self._eof = False
         self._take_reported()
@@ -173,14 +167,8 @@ class AttemptHandle:
         deadline = None if timeout is None else time.monotonic() + timeout
         while self._fd is not None and not self._eof and not done():
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if self._pidfd_mode:  # the shim may go on to serve a later attempt: watch the file
-                remaining = ADOPT_POLL if remaining is None else min(remaining, ADOPT_POLL)
             ready, _, _ = select.select([self._fd], [], [], remaining)
-            if not ready and self._pidfd_mode and (self.attempt_dir / "result.json").exists():
-                ready = [self._fd]
             if not ready:
-                if deadline is None or time.monotonic() < deadline:
-                    continue
                 return False
             data = b"" if self._pidfd_mode else os.read(self._fd, 65536)
             if not data:
@@ -228,10 +216,6 @@ class AttemptHandle:
         """Ask the shim to stop its command: TERM -> grace -> KILL, or KILL at once."""
         if self._result is not None:
             return
-        if self._control is not None:  # bound to this attempt: a reused shim is not hit
-            with contextlib.suppress(OSError):
-                os.write(self._control, b"K" if skip_grace else b"T")
-            return
         signum = signal.SIGUSR1 if skip_grace else signal.SIGTERM
         try:
             pidfd = os.pidfd_open(self.pid)
@@ -251,9 +235,6 @@ class AttemptHandle:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-        if self._control is not None:
-            os.close(self._control)
-            self._control = None
         if self._popen is not None and self._result is not None:
             self._popen.wait()
 
@@ -264,7 +245,6 @@ class _Launcher:
     def __init__(self, log_path: Path, extra: tuple[str, ...] = (),
                  spares_dir: Path | None = None):
         self.spares_dir = spares_dir
-        self.log_path = log_path
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -274,11 +254,10 @@ class _Launcher:
         child.close()
         self.sock = parent
 
-    def submit(self, payload: bytes, status_w: int, control_r: int) -> bool:
-        """Hand one attempt (spec JSON, its status pipe's write end and its control pipe's
-        read end) to the launcher; False when the launcher is gone."""
+    def submit(self, payload: bytes, status_w: int) -> bool:
+        """Hand one attempt (spec JSON) to the launcher; False when the launcher is gone."""
         try:
-            socket.send_fds(self.sock, [payload], [status_w, control_r])
+            socket.send_fds(self.sock, [payload], [status_w])
             return True
         except OSError:
             return False
@@ -380,8 +359,7 @@ def discard_prestarted() -> None:
 
 
 class ShimClient:
-    """Runs each attempt under a shim of the launcher's pool (or a directly started one) and
-    adopts orphaned attempts."""
+    """Starts one shim per attempt (via a pre-started launcher) and adopts orphaned attempts."""
 
     def __init__(self, run_dir: Path, use_launcher: bool = True, spares: int = 2,
                  prestarted: bool = False):
@@ -469,19 +447,15 @@ class ShimClient:
     @staticmethod
     def _submit(launcher: _Launcher, attempt_dir: Path, payload: bytes) -> AttemptHandle | None:
         read_end, write_end = os.pipe()
-        control_r, control_w = os.pipe()
         try:
-            sent = launcher.submit(payload, write_end, control_r)
+            sent = launcher.submit(payload, write_end)
         finally:
             os.close(write_end)
-            os.close(control_r)
         identity, rest = _read_identity(read_end, START_TIMEOUT) if sent else (None, b"")
         if identity is None:
             os.close(read_end)
-            os.close(control_w)
             return None
-        os.set_blocking(control_w, False)
-        return AttemptHandle(attempt_dir, identity, read_end, status=rest, control=control_w)
+        return AttemptHandle(attempt_dir, identity, read_end, status=rest)
 
     def _adopt_started(self, attempt_dir: Path) -> AttemptHandle:
         found = self.adopt(attempt_dir)
