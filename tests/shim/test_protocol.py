@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +59,26 @@ def test_launcher_heap_leaves_out_heavy_modules():
                   "spawn.resolve('true', {'PATH': '/usr/bin:/bin'})")
     assert modules_loaded(statements, "m in ('dataclasses', 'inspect', 'ast', 'threading', "
                                       "'queue', 'traceback', 'warnings')") == "[]"
+
+
+def test_a_shim_that_fails_inside_the_attempt_still_commits_a_result(tmp_path):
+    """An unexpected error in the shim (here: a spec the supervisor's model would refuse)
+    is reported with its traceback in shim.err, and result.json is written all the same,
+    also when the result went out early over the status pipe first."""
+    attempt = tmp_path / "a.1"
+    attempt.mkdir()
+    spec = {"argv": ["echo", "hi"], "attempt_dir": str(attempt), "output_threshold": "x"}
+    read_end, write_end = os.pipe()
+    proc = subprocess.run([sys.executable, "-m", "executor_shim", "--status-fd", str(write_end),
+                           "-"], input=json.dumps(spec).encode(), pass_fds=(write_end,),
+                          cwd=ROOT, capture_output=True, timeout=60, check=False)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as status:
+        lines = status.read().decode().splitlines()
+    assert proc.returncode == 0, proc.stderr
+    assert lines[-1] == "OK"
+    assert any(line.startswith("RES ") for line in lines)
+    result = AttemptResult.model_validate_json((attempt / "result.json").read_bytes())
+    assert result.exit_code == 1
+    assert result.shim_error.startswith("executor shim failed")
+    assert "Traceback" in (attempt / "shim.err").read_text()
