@@ -324,15 +324,32 @@ _PRESTARTED: list[_Launcher] = []  # started by `prestart`, for the run's ShimCl
 def prestart(base: Path, spares: int = 2) -> None:
     """Start a launcher now, while the supervisor still parses and validates, so its spares
     are warm when the run begins; the run's ShimClient takes it over (`prestarted=True`) and
-    grows the pool to the run's needs. Its spares live in `base/runs/.spares-<pid>`. A
-    launcher nobody took is stopped by `discard_prestarted` (or when this process ends)."""
+    grows the pool to the run's needs. Its spares live in `base/runs/.spares/<pid>`. A
+    launcher nobody took is stopped by `discard_prestarted` (or when this process ends); the
+    directory of a supervisor that was killed is removed by the next run's prestart."""
     if _PRESTARTED:
         return
-    spares_dir = Path(base).absolute() / "runs" / f".spares-{os.getpid()}"
+    parent = Path(base).absolute() / "runs" / ".spares"
+    spares_dir = parent / str(os.getpid())
     with contextlib.suppress(OSError):
         spares_dir.mkdir(parents=True, mode=0o700, exist_ok=True)
         _PRESTARTED.append(_Launcher(spares_dir / "launcher.log",
                                      (str(spares), str(spares_dir)), spares_dir))
+    _remove_stale_spares(parent)
+
+
+def _remove_stale_spares(parent: Path) -> None:
+    """Remove the spares directories of supervisors that are gone (killed, so never cleaned)."""
+    with contextlib.suppress(OSError), os.scandir(parent) as entries:
+        for entry in entries:
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                os.kill(int(entry.name), 0)
+            except ProcessLookupError:
+                shutil.rmtree(entry.path, ignore_errors=True)
+            except OSError:  # alive (EPERM: someone else's)
+                continue
 
 
 def prestarted_note() -> str:

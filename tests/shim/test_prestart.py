@@ -39,7 +39,7 @@ def test_the_run_client_takes_over_and_grows_the_prestarted_pool(tmp_path):
     shim_client.prestart(tmp_path / "base")
     try:
         [launcher] = shim_client._PRESTARTED
-        spares_dir = tmp_path / "base" / "runs" / f".spares-{os.getpid()}"
+        spares_dir = tmp_path / "base" / "runs" / ".spares" / str(os.getpid())
         assert launcher.spares_dir == spares_dir
         shim_client.grow_prestarted(6)
         assert wait_for(lambda: spares_ready(spares_dir) >= 6, timeout=20)
@@ -62,7 +62,7 @@ def test_a_client_that_does_not_ask_for_it_starts_its_own(tmp_path):
             assert client._launcher is not shim_client._PRESTARTED[0]
     finally:
         shim_client.discard_prestarted()
-    assert not (tmp_path / "base" / "runs" / f".spares-{os.getpid()}").exists()
+    assert not (tmp_path / "base" / "runs" / ".spares" / str(os.getpid())).exists()
 
 
 def run_cli(tmp_path: Path, text: str) -> subprocess.CompletedProcess:
@@ -84,5 +84,17 @@ def test_a_cli_run_leaves_no_launcher_and_no_spares_directory(tmp_path, text, co
     proc = run_cli(tmp_path, text)
     assert proc.returncode == code, proc.stdout + proc.stderr
     assert "Executor launcher pre-started: pid" in proc.stdout
-    assert list((tmp_path / "base" / "runs").glob(".spares-*")) == []
+    assert list((tmp_path / "base" / "runs" / ".spares").iterdir()) == []
     assert wait_for(lambda: not {p for p in launcher_pids() - before if alive(p)}, timeout=10)
+
+
+def test_the_spares_directory_of_a_killed_supervisor_is_removed_by_the_next_run(tmp_path):
+    parent = tmp_path / "base" / "runs" / ".spares"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (parent / dead).mkdir(parents=True)
+    (parent / dead / "123.shim.json").write_text("{}")
+    (parent / "1").mkdir()  # init is alive: kept
+    proc = run_cli(tmp_path, "task=0\nhostname=localhost\ncommand=true\n")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(p.name for p in parent.iterdir()) == ["1"]
