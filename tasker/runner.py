@@ -245,9 +245,12 @@ class WorkflowRunner:
             at=self.clock.now(), exit_code=finish.exit_code,
             status="success" if finish.status == "success" else "failed",
             reason=finish.reason, last_task=finish.last_task, signal_name=rc.signal_name))
+        # Archive first: a supervisor killed between its run_finished record and the archive
+        # leaves a completed journal in recovery/, and `--auto-recovery` would then start the
+        # workflow afresh. Keep that window to the archive itself; clean-up comes after.
+        journal_end = self._close_journal(finish)
         if finish.status == "success" and not self.options.keep_output:
             _remove_files(rc.spill_files | _spill_files(self.run_dir))
-        journal_end = self._close_journal(finish)
         host, command = self._last_command(finish.last_task)
         outcome = RunOutcome(exit_code=finish.exit_code, status=finish.status,
                              reason=finish.reason, last_task=finish.last_task,

@@ -68,6 +68,26 @@ def test_spilled_output_removed_after_success(tmp_path):
     assert not Path(entry["stdout_file"]).exists()
 
 
+def test_journal_is_archived_before_the_clean_up_after_success(tmp_path, monkeypatch):
+    """A supervisor killed after its run_finished record but before the archive leaves a
+    completed journal in recovery/, and `--auto-recovery` would run the workflow afresh:
+    nothing may stand between the two (the spill clean-up comes after the archive)."""
+    import tasker.runner
+
+    seen = []
+    real_remove = tasker.runner._remove_files
+
+    def remove(paths):
+        seen.append(sorted(p.name for p in (tmp_path / "base" / "recovery").glob("*.journal")))
+        real_remove(paths)
+
+    monkeypatch.setattr(tasker.runner, "_remove_files", remove)
+    outcome, _, _, _ = real_run(local(0, "head", "-c 2000000 /dev/zero"), tmp_path)
+    assert outcome.exit_code == 0
+    assert seen == [[]]
+    assert len(list((tmp_path / "base" / "journals").glob("*.journal"))) == 1
+
+
 def test_spilled_output_kept_with_keep_output(tmp_path):
     _, _, doc, _ = real_run(local(0, "head", "-c 2000000 /dev/zero"), tmp_path, keep_output=True)
     assert Path(doc["task_results"]["0"]["stdout_file"]).exists()
