@@ -14,7 +14,8 @@ to the run's concurrency. With DIR, each spare
 pre-writes its shim.json and an empty result temp file there, to be renamed into its attempt
 directory (much cheaper than creating them on the attempt's critical path). A message "G<n>"
 without descriptors asks for a pool of n spares (a launcher started before the client knew
-the run's concurrency); the spare that gets it passes it on to the launcher.
+the run's concurrency, or a parallel block starting), "S<n>" says that at most n more
+attempts are coming (the last wave of a block); the spare that gets one passes it on.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
         if not msg:
             resultfile.discard_prepared()
             return 0
-        if msg[:1] == b"G" and msg[1:].isdigit():  # the client wants a bigger pool
+        if msg[:1] in (b"G", b"S") and msg[1:].isdigit():  # pool size wanted by the client
             with contextlib.suppress(OSError):
                 os.write(notify, msg + b"\n")
     shim.prctl(PR_SET_PDEATHSIG, 0)
@@ -131,9 +132,11 @@ class _Spares:
                     self.fork()
 
     def _on_notice(self, data: bytes) -> None:
-        """T<pid>: replace the spare that took work, and grow the pool when none was left
-        idle (a burst of attempts, e.g. a parallel block, would otherwise wait on one fork at
-        a time). G<n>: the client wants n spares (relayed by the spare that got the message)."""
+        """T<pid>: replace the spare that took work while fewer than `count` are idle, and
+        grow the pool when none was left idle (a burst of attempts, e.g. a parallel block,
+        would otherwise wait on one fork at a time). Relayed by the spare that got them:
+        G<n>, the client wants n idle spares now; S<n>, no more than n will be needed (the end
+        of a parallel block: spares forked for nothing cost CPU the running attempts need)."""
         data, self.partial = (self.partial + data).rpartition(b"\n")[::2]
         for line in data.split():
             if line[:1] == b"G":
@@ -142,12 +145,16 @@ class _Spares:
                     self.fork()
                 self.count = max(self.count, wanted)
                 continue
+            if line[:1] == b"S":
+                self.count = min(int(line[1:]), MAX_SPARES)
+                continue
             self._forget(int(line[1:]))
             self.barren_deaths = 0
             if not self.idle and self.count < MAX_SPARES:
                 self.count += 1
                 self.fork()
-            self.fork()
+            if len(self.idle) < self.count:
+                self.fork()
 
 
 def main(argv: list[str]) -> None:

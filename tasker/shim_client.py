@@ -36,6 +36,7 @@ from tasker.shim_protocol import AttemptResult, AttemptSpec, StreamResult
 
 START_TIMEOUT = 30.0
 LAUNCHER_EXIT_WAIT = 5.0  # a launcher exits at once when its socket closes
+MAX_POOL = 64  # the launcher's own limit on idle spares (executor_shim.launcher.MAX_SPARES)
 STATUS_KEEP = 1 << 20  # status bytes kept (a RES line is below the pipe's 64 KiB)
 _SHIM_ROOT = str(Path(executor_shim.__file__).resolve().parent.parent)
 _BOOTSTRAP = ("import sys; sys.path.insert(0, {root!r}); from executor_shim.{module} import main;"
@@ -268,6 +269,11 @@ class _Launcher:
         with contextlib.suppress(OSError):
             self.sock.send(f"G{spares}".encode())
 
+    def expect(self, attempts: int) -> None:
+        """Say that at most `attempts` more attempts are coming (no spare forked beyond)."""
+        with contextlib.suppress(OSError):
+            self.sock.send(f"S{max(0, attempts)}".encode())
+
     def close(self) -> None:
         """Close the socket (the launcher exits on EOF) and reap the launcher."""
         self.sock.close()
@@ -414,6 +420,16 @@ class ShimClient:
         if spares > 2:
             launcher.grow(spares)
         return launcher
+
+    def pool_grow(self, spares: int) -> None:
+        """A burst of `spares` concurrent attempts is coming (a parallel block starts)."""
+        if self._launcher is not None:
+            self._launcher.grow(min(spares, MAX_POOL))
+
+    def pool_expect(self, attempts: int) -> None:
+        """At most `attempts` more attempts are coming soon (a parallel block's last wave)."""
+        if self._launcher is not None:
+            self._launcher.expect(attempts)
 
     def start(self, spec: AttemptSpec) -> AttemptHandle:
         """Create the attempt directory and start its shim (the spec goes over the launcher's

@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from tasker.engine import events as ev
 from tasker.engine.context import RunContext
@@ -26,6 +29,7 @@ from tasker.errors import RunAbort
 from tasker.model import GENERATED_ID_BASE, TaskBase, Workflow
 
 THREAD_CAP = 100
+DEFAULT_POOL = 2  # warm shims the launcher keeps outside parallel blocks
 ROUTING_FIELDS = ("next", "on_success", "on_failure")
 
 
@@ -74,15 +78,47 @@ def _run_parallel(rc: RunContext, block: TaskBase, before: ev.BlockProgress | No
         rc.recorder.emit(ev.BlockProgress(at=rc.clock.now(), task_id=block.id,
                                           phase="started", subtasks=tuple(ids)))
     started = time.monotonic()
+    pool_hints = _PoolHints(rc.shim, len(ids), workers)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"task{block.id}") as pool:
-        futures = [pool.submit(run_subtask, rc, block, sid, count, delay,
+        futures = [pool.submit(pool_hints.starting, run_subtask, rc, block, sid, count, delay,
                                prior=prior.get(sid))
                    for sid in ids]
         results = [future.result() for future in futures]
+    pool_hints.done()
     rc.log.info(f"Task {block.id}: Parallel execution completed in "
                 f"{time.monotonic() - started:.2f} seconds")
     _finish_block(rc, block, results, label="Parallel execution", hostname="parallel",
                   duration=time.monotonic() - started)
+
+
+class _PoolHints:
+    """Tells the shim client's launcher what a parallel block will need: its width when it
+    starts, and in its last wave how many subtasks are still to start, so that no spare is
+    forked for nothing while the last attempts run (a client without these hints: no-op)."""
+
+    def __init__(self, shim: Any, total: int, workers: int):
+        self.expect = getattr(shim, "pool_expect", None)
+        self.unstarted = total
+        self.workers = workers
+        self.lock = threading.Lock()
+        grow = getattr(shim, "pool_grow", None)
+        if grow is not None:
+            grow(workers)
+
+    def starting(self, function: Callable[..., TaskResult], *args: Any,
+                 **kwargs: Any) -> TaskResult:
+        """Run one subtask, saying first how many are left to start once in the last wave."""
+        with self.lock:
+            self.unstarted -= 1
+            left = self.unstarted
+        if self.expect is not None and left < self.workers:
+            self.expect(left)
+        return function(*args, **kwargs)
+
+    def done(self) -> None:
+        """Back to the launcher's ordinary pool after the block."""
+        if self.expect is not None:
+            self.expect(DEFAULT_POOL)
 
 
 def _run_conditional(rc: RunContext, block: TaskBase, before: ev.BlockProgress | None) -> None:

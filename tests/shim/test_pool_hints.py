@@ -1,0 +1,72 @@
+"""Pool hints to the launcher: S<n> (at most n more attempts: no spare forked beyond that) and
+G<n> (a burst of n is coming: fork up to n idle spares now), as a parallel block sends them."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tasker.shim_client import ShimClient
+from tasker.shim_protocol import AttemptSpec
+from tests.shim.helpers import wait_for
+
+
+def idle_spares(client: ShimClient) -> int:
+    """Idle spares, counted by the result temp file each one prepares while it waits."""
+    return len(list((client.run_dir / "spares").glob("*.result.tmp")))
+
+
+def settled(client: ShimClient, wanted: int) -> bool:
+    if not wait_for(lambda: idle_spares(client) == wanted, timeout=20):
+        return False
+    time.sleep(0.3)  # and no fork still on its way
+    return idle_spares(client) == wanted
+
+
+def run(client: ShimClient, tmp_path: Path, name: str) -> None:
+    spec = AttemptSpec(argv=["true"], attempt_dir=str(tmp_path / name), timeout=30)
+    assert client.start(spec).wait(timeout=30).exit_code == 0
+
+
+def test_expect_stops_replacements_and_grow_refills(tmp_path):
+    with ShimClient(tmp_path / "run", spares=4) as client:
+        assert settled(client, 4)
+        run(client, tmp_path, "a.1")
+        assert settled(client, 4)  # a spare taken is replaced
+        client.pool_expect(2)
+        for i in range(2, 4):
+            run(client, tmp_path, f"a.{i}")
+        assert settled(client, 2)  # two taken, none replaced: two left for what is coming
+        client.pool_grow(5)
+        assert settled(client, 5)
+
+
+def test_a_parallel_block_leaves_no_pool_of_its_width_behind(tmp_path):
+    from tasker.execconfig import ExecConfig
+    from tasker.runner import run_workflow
+    from tasker.testing import RecordingLog, fake_options
+    from tests.engine.helpers import workflow
+
+    subtasks = [100 + i for i in range(12)]
+    text = (f"task=0\ntype=parallel\nmax_parallel=6\ntasks={','.join(map(str, subtasks))}\n"
+            "next=never\n\n" + "".join(f"task={sid}\nhostname=localhost\ncommand=true\n"
+                                       "exec=local\n\n" for sid in subtasks))
+    seen = []
+
+    class Watching(ShimClient):
+        def close(self) -> None:
+            time.sleep(0.5)  # let the launcher act on the last notices
+            seen.append(idle_spares(self))
+            super().close()
+
+    import tasker.shim_client
+
+    original = tasker.shim_client.ShimClient
+    tasker.shim_client.ShimClient = Watching
+    try:
+        outcome = run_workflow(workflow(text), fake_options(base_dir=tmp_path / "base"),
+                               ExecConfig(), RecordingLog())
+    finally:
+        tasker.shim_client.ShimClient = original
+    assert outcome.exit_code == 0
+    assert seen and seen[0] <= 3  # the default pool (2), not the block's width (6)
