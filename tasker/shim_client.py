@@ -9,7 +9,8 @@ adopt an attempt left by a crashed supervisor, and verify a shim's identity befo
 
 If the launcher is gone the client restarts it once, then falls back to starting
 `python -m executor_shim` directly; either way each attempt has its own shim process in its
-own session, which outlives the supervisor and the launcher.
+own session, which outlives the supervisor and the launcher. The launcher itself (and the one
+a CLI run starts early) is `tasker.shim_launcher`.
 """
 
 from __future__ import annotations
@@ -19,36 +20,24 @@ import hashlib
 import json
 import os
 import select
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import executor_shim
 from executor_shim import proctree
 from tasker.errors import TaskerError
+from tasker.shim_launcher import IDLE_SPARES, Launcher, shim_command, take_prestarted
 from tasker.shim_protocol import AttemptResult, AttemptSpec, StreamResult
 
 START_TIMEOUT = 30.0
-LAUNCHER_EXIT_WAIT = 5.0  # a launcher exits at once when its socket closes
-MAX_POOL = 64  # the launcher's own limit on idle spares (executor_shim.launcher.MAX_SPARES)
 STATUS_KEEP = 1 << 20  # status bytes kept (a RES line is below the pipe's 64 KiB)
-_SHIM_ROOT = str(Path(executor_shim.__file__).resolve().parent.parent)
-_BOOTSTRAP = ("import sys; sys.path.insert(0, {root!r}); from executor_shim.{module} import main;"
-              " sys.exit(main(sys.argv[1:]))")
 
 
 class ShimStartError(TaskerError):
     """The executor shim could not be started at all (not the command: the shim itself)."""
-
-
-def _python(module: str) -> list[str]:
-    return [sys.executable, "-I", "-S", "-c", _BOOTSTRAP.format(root=_SHIM_ROOT, module=module)]
 
 
 def current_boot_id() -> str:
@@ -240,56 +229,6 @@ class AttemptHandle:
             self._popen.wait()
 
 
-class _Launcher:
-    """The pre-started launcher process, its socket and its spares directory."""
-
-    def __init__(self, log_path: Path, extra: tuple[str, ...] = (),
-                 spares_dir: Path | None = None):
-        self.spares_dir = spares_dir
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        with open(log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [*_python("launcher"), str(child.fileno()), *extra], pass_fds=(child.fileno(),),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                start_new_session=True, close_fds=True)
-        child.close()
-        self.sock = parent
-
-    def submit(self, payload: bytes, status_w: int) -> bool:
-        """Hand one attempt (spec JSON) to the launcher; False when the launcher is gone."""
-        try:
-            socket.send_fds(self.sock, [payload], [status_w])
-            return True
-        except OSError:
-            return False
-
-    def grow(self, spares: int) -> None:
-        """Ask for a pool of at least `spares` shims (a message without descriptors: the
-        spare that gets it passes it on to the launcher)."""
-        with contextlib.suppress(OSError):
-            self.sock.send(f"G{spares}".encode())
-
-    def expect(self, attempts: int) -> None:
-        """Say that at most `attempts` more attempts are coming (no spare forked beyond)."""
-        with contextlib.suppress(OSError):
-            self.sock.send(f"S{max(0, attempts)}".encode())
-
-    def close(self) -> None:
-        """Close the socket (the launcher exits on EOF) and reap the launcher."""
-        self.sock.close()
-        with contextlib.suppress(OSError):  # Popen.wait(timeout) polls with sleeps of up to
-            pidfd = os.pidfd_open(self.proc.pid)  # 50 ms: wait on a pidfd to see the exit at once
-            try:
-                select.select([pidfd], [], [], LAUNCHER_EXIT_WAIT)
-            finally:
-                os.close(pidfd)
-        try:
-            self.proc.wait(timeout=LAUNCHER_EXIT_WAIT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 def _read_identity(fd: int, timeout: float) -> tuple[dict | None, bytes]:
     """Read the shim's `ID ...` line; (None, bytes) on EOF or timeout before it."""
     buf = b""
@@ -324,80 +263,19 @@ def _read_identity_file(path: Path, attempts: int = 3) -> dict | None:
     return None
 
 
-_PRESTARTED: list[_Launcher] = []  # started by `prestart`, for the run's ShimClient
-
-
-def prestart(base: Path, spares: int = 2) -> None:
-    """Start a launcher now, while the supervisor still parses and validates, so its spares
-    are warm when the run begins; the run's ShimClient takes it over (`prestarted=True`) and
-    grows the pool to the run's needs. Its spares live in `base/runs/.spares/<pid>`. A
-    launcher nobody took is stopped by `discard_prestarted` (or when this process ends); the
-    directory of a supervisor that was killed is removed by the next run's prestart."""
-    if _PRESTARTED:
-        return
-    parent = Path(base).absolute() / "runs" / ".spares"
-    spares_dir = parent / str(os.getpid())
-    with contextlib.suppress(OSError):
-        spares_dir.mkdir(parents=True, mode=0o700, exist_ok=True)
-        _PRESTARTED.append(_Launcher(spares_dir / "launcher.log",
-                                     (str(spares), str(spares_dir)), spares_dir))
-    _remove_stale_spares(parent)
-
-
-def _remove_stale_spares(parent: Path) -> None:
-    """Remove the spares directories of supervisors that are gone (killed, so never cleaned)."""
-    with contextlib.suppress(OSError), os.scandir(parent) as entries:
-        for entry in entries:
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
-                continue
-            try:
-                os.kill(int(entry.name), 0)
-            except ProcessLookupError:
-                shutil.rmtree(entry.path, ignore_errors=True)
-            except OSError:  # alive (EPERM: someone else's)
-                continue
-
-
-def prestarted_note() -> str:
-    """A debug line on the pre-started launcher."""
-    if not _PRESTARTED:
-        return "Executor launcher: not pre-started (one is started with the run)"
-    launcher = _PRESTARTED[-1]
-    return (f"Executor launcher pre-started: pid {launcher.proc.pid}, "
-            f"spares in {launcher.spares_dir}")
-
-
-def grow_prestarted(spares: int) -> None:
-    """Tell a pre-started launcher how many spares the run will want, as soon as it is known."""
-    if _PRESTARTED and spares > 2:
-        _PRESTARTED[-1].grow(spares)
-
-
-def discard_prestarted() -> None:
-    """Stop a pre-started launcher that no run took (validation failed, plan declined...)."""
-    while _PRESTARTED:
-        launcher = _PRESTARTED.pop()
-        launcher.close()
-        shutil.rmtree(launcher.spares_dir, ignore_errors=True)
-
-
 class ShimClient:
     """Starts one shim per attempt (via a pre-started launcher) and adopts orphaned attempts."""
 
-    def __init__(self, run_dir: Path, use_launcher: bool = True, spares: int = 2,
+    def __init__(self, run_dir: Path, use_launcher: bool = True, spares: int = IDLE_SPARES,
                  prestarted: bool = False):
-        self._launcher_args = (str(spares), str(Path(run_dir).absolute() / "spares"))
         self.run_dir = Path(run_dir)
+        self._spares = spares
         self._lock = threading.Lock()
-        self._launcher: _Launcher | None = None
+        self._launcher: Launcher | None = None
         self._use_launcher = use_launcher
-        self._spare_dirs: list[Path] = []
         if use_launcher:
             self.run_dir.mkdir(parents=True, exist_ok=True)
-            if prestarted and _PRESTARTED and _PRESTARTED[-1].proc.poll() is None:
-                self._launcher = self._take_prestarted(spares)
-            else:
-                self._launcher = self._new_launcher()
+            self._launcher = (take_prestarted() if prestarted else None) or self._new_launcher()
 
     def __enter__(self) -> ShimClient:
         return self
@@ -405,31 +283,29 @@ class ShimClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _new_launcher(self) -> _Launcher | None:
-        spares_dir = self.run_dir / "spares"
+    def _new_launcher(self) -> Launcher | None:
         try:
-            spares_dir.mkdir(mode=0o700, exist_ok=True)
-            self._spare_dirs.append(spares_dir)
-            return _Launcher(self.run_dir / "launcher.log", self._launcher_args, spares_dir)
+            return Launcher(self.run_dir.absolute() / "spares", self._spares,
+                            self.run_dir / "launcher.log")
         except OSError:
             return None
 
-    def _take_prestarted(self, spares: int) -> _Launcher:
-        launcher = _PRESTARTED.pop()
-        self._spare_dirs.append(launcher.spares_dir)
-        if spares > 2:
-            launcher.grow(spares)
-        return launcher
+    def _close_launcher(self, launcher: Launcher) -> None:
+        launcher.close(keep_log=self.run_dir / "launcher.log")
 
     def pool_grow(self, spares: int) -> None:
         """A burst of `spares` concurrent attempts is coming (a parallel block starts)."""
         if self._launcher is not None:
-            self._launcher.grow(min(spares, MAX_POOL))
+            self._launcher.grow(spares)
 
     def pool_expect(self, attempts: int) -> None:
         """At most `attempts` more attempts are coming soon (a parallel block's last wave)."""
         if self._launcher is not None:
             self._launcher.expect(attempts)
+
+    def pool_settle(self) -> None:
+        """Back to the ordinary pool (a parallel block has ended)."""
+        self.pool_expect(IDLE_SPARES)
 
     def start(self, spec: AttemptSpec) -> AttemptHandle:
         """Create the attempt directory and start its shim (the spec goes over the launcher's
@@ -462,23 +338,23 @@ class ShimClient:
             self._discard(launcher)
         return None
 
-    def _live_launcher(self) -> _Launcher | None:
+    def _live_launcher(self) -> Launcher | None:
         with self._lock:
             if self._launcher is not None and self._launcher.proc.poll() is not None:
-                self._launcher.close()
+                self._close_launcher(self._launcher)
                 self._launcher = None
             if self._launcher is None:
                 self._launcher = self._new_launcher()
             return self._launcher
 
-    def _discard(self, launcher: _Launcher) -> None:
+    def _discard(self, launcher: Launcher) -> None:
         with self._lock:
             if self._launcher is launcher:
-                launcher.close()
+                self._close_launcher(launcher)
                 self._launcher = None
 
     @staticmethod
-    def _submit(launcher: _Launcher, attempt_dir: Path, payload: bytes) -> AttemptHandle | None:
+    def _submit(launcher: Launcher, attempt_dir: Path, payload: bytes) -> AttemptHandle | None:
         read_end, write_end = os.pipe()
         try:
             sent = launcher.submit(payload, write_end)
@@ -500,7 +376,7 @@ class ShimClient:
         read_end, write_end = os.pipe()
         try:
             popen = subprocess.Popen(
-                [*_python("__main__"), "--status-fd", str(write_end), str(spec_path)],
+                [*shim_command("__main__"), "--status-fd", str(write_end), str(spec_path)],
                 pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
         except OSError as exc:
@@ -541,11 +417,5 @@ class ShimClient:
         """Stop the launcher (running shims are not affected)."""
         with self._lock:
             if self._launcher is not None:
-                self._launcher.close()
+                self._close_launcher(self._launcher)
                 self._launcher = None
-        for spares_dir in self._spare_dirs:
-            log = spares_dir / "launcher.log"
-            with contextlib.suppress(OSError):
-                if spares_dir != self.run_dir / "spares" and log.stat().st_size:
-                    log.rename(self.run_dir / "launcher.log")  # what the launcher said
-            shutil.rmtree(spares_dir, ignore_errors=True)

@@ -64,6 +64,7 @@ class Pipeline:
         self.log = RunLog(options.log_level)
         self.phase = "exec_config"
         self.wf: Any = None
+        self.launcher: Any = None  # tasker.shim_launcher once a real run pre-starts one
         self.summary_written = False
 
     def run(self) -> int:
@@ -73,18 +74,19 @@ class Pipeline:
         except Exception as exc:
             return self._crash(exc)
         finally:
-            if "tasker.shim_client" in sys.modules:
-                sys.modules["tasker.shim_client"].discard_prestarted()
+            if self.launcher is not None:
+                self.launcher.discard_prestarted()
 
     def _run(self) -> int:
         opts = self.options
         if opts.run and not (opts.validate_only or opts.show_recovery_info):
-            from tasker.shim_client import prestart
+            from tasker import shim_launcher
 
-            prestart(Path(opts.base_dir))  # its spares warm up while we parse and validate
+            self.launcher = shim_launcher
+            shim_launcher.prestart(Path(opts.base_dir))  # spares warm up while we validate
         self._start()
-        if "tasker.shim_client" in sys.modules:
-            self.log.debug(sys.modules["tasker.shim_client"].prestarted_note())
+        if self.launcher is not None:
+            self.log.debug(self.launcher.prestarted_note())
         if self.options.show_recovery_info:
             return self._show_recovery_info()
         try:
@@ -150,10 +152,10 @@ class Pipeline:
                                      skip_task_validation=opts.skip_task_validation)
         wf = parse_workflow(self.text, opts.task_file, parse_options)
         self.wf = wf
-        if "tasker.shim_client" in sys.modules:  # a launcher was pre-started: size its pool
+        if self.launcher is not None:  # size the pre-started launcher's pool
             from tasker.runner import spare_count
 
-            sys.modules["tasker.shim_client"].grow_prestarted(spare_count(wf))
+            self.launcher.grow_prestarted(spare_count(wf))
         self.log.info(f"# Found {len(wf.globals)} global variables")
         self.log.info(f"# Successfully parsed {len(wf.task_ids())} valid tasks from "
                       f"'{opts.task_file}'")

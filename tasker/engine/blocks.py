@@ -29,7 +29,6 @@ from tasker.errors import RunAbort
 from tasker.model import GENERATED_ID_BASE, TaskBase, Workflow
 
 THREAD_CAP = 100
-DEFAULT_POOL = 2  # warm shims the launcher keeps outside parallel blocks
 ROUTING_FIELDS = ("next", "on_success", "on_failure")
 
 
@@ -98,6 +97,7 @@ class _PoolHints:
 
     def __init__(self, shim: Any, total: int, workers: int):
         self.expect = getattr(shim, "pool_expect", None)
+        self.settle = getattr(shim, "pool_settle", None)
         self.unstarted = total
         self.workers = workers
         self.lock = threading.Lock()
@@ -117,8 +117,8 @@ class _PoolHints:
 
     def done(self) -> None:
         """Back to the launcher's ordinary pool after the block."""
-        if self.expect is not None:
-            self.expect(DEFAULT_POOL)
+        if self.settle is not None:
+            self.settle()
 
 
 def _run_conditional(rc: RunContext, block: TaskBase, before: ev.BlockProgress | None) -> None:

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tasker.shim_client import _SHIM_ROOT
+from tasker.shim_launcher import _SHIM_ROOT
 from tasker.shim_protocol import AttemptResult, AttemptSpec
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tasker import shim_client
+from tasker import shim_launcher
 from tasker.shim_client import ShimClient
 from tasker.shim_protocol import AttemptSpec
 from tests.shim.helpers import alive, wait_for
@@ -36,32 +36,32 @@ def launcher_pids() -> set[int]:
 
 
 def test_the_run_client_takes_over_and_grows_the_prestarted_pool(tmp_path):
-    shim_client.prestart(tmp_path / "base")
+    shim_launcher.prestart(tmp_path / "base")
     try:
-        [launcher] = shim_client._PRESTARTED
+        [launcher] = shim_launcher._PRESTARTED
         spares_dir = tmp_path / "base" / "runs" / ".spares" / str(os.getpid())
         assert launcher.spares_dir == spares_dir
-        shim_client.grow_prestarted(6)
+        shim_launcher.grow_prestarted(6)
         assert wait_for(lambda: spares_ready(spares_dir) >= 6, timeout=20)
         run_dir = tmp_path / "base" / "runs" / "r1"
         with ShimClient(run_dir, spares=6, prestarted=True) as client:
             assert client._launcher is launcher
-            assert not shim_client._PRESTARTED
+            assert not shim_launcher._PRESTARTED
             spec = AttemptSpec(argv=["echo", "hi"], attempt_dir=str(run_dir / "attempts" / "a"))
             assert client.start(spec).wait(timeout=30).stdout.text == "hi\n"
         assert not spares_dir.exists()
         assert wait_for(lambda: launcher.proc.poll() is not None, timeout=10)
     finally:
-        shim_client.discard_prestarted()
+        shim_launcher.discard_prestarted()
 
 
 def test_a_client_that_does_not_ask_for_it_starts_its_own(tmp_path):
-    shim_client.prestart(tmp_path / "base")
+    shim_launcher.prestart(tmp_path / "base")
     try:
         with ShimClient(tmp_path / "run") as client:  # e.g. host validation's client
-            assert client._launcher is not shim_client._PRESTARTED[0]
+            assert client._launcher is not shim_launcher._PRESTARTED[0]
     finally:
-        shim_client.discard_prestarted()
+        shim_launcher.discard_prestarted()
     assert not (tmp_path / "base" / "runs" / ".spares" / str(os.getpid())).exists()
 
 
