@@ -10,9 +10,9 @@ An idle spare dies with the launcher (PR_SET_PDEATHSIG, cleared once it has work
 launcher shows as a closed socket to the client. The launcher exits when the client's end of
 the socket closes, or when spares keep dying before taking any work. When a spare takes work
 and no other spare is idle, the launcher forks one more (up to MAX_SPARES), so the pool grows
-to the run's concurrency. With DIR, each spare
-pre-writes its shim.json and an empty result temp file there, to be renamed into its attempt
-directory (much cheaper than creating them on the attempt's critical path). A message "G<n>"
+to the run's concurrency. With DIR, each spare prepares an attempt directory there
+(shim.json and an empty result temp file in it), renamed into place when it gets an attempt
+(much cheaper than creating them on the critical path). A message "G<n>"
 without descriptors asks for a pool of n spares (a launcher started before the client knew
 the run's concurrency, or a parallel block starting), "S<n>" says that at most n more
 attempts are coming (the last wave of a block); the spare that gets one passes it on.
@@ -28,7 +28,7 @@ import signal
 import socket
 import sys
 
-from executor_shim import resultfile, shim, spawn
+from executor_shim import memory, resultfile, shim, spawn
 from executor_shim.spec import spec_from_json
 
 DEFAULT_SPARES = 2
@@ -165,6 +165,7 @@ def main(argv: list[str]) -> None:
         os.setsid()
     count = int(argv[1]) if len(argv) > 1 else DEFAULT_SPARES
     shim.load_libc()
+    memory.own_cgroup_dir()  # looked up once here: every spare inherits the answer
     gc.freeze()  # the imported heap stays shared (untouched by GC) in every forked spare
     prepare_dir = argv[2] if len(argv) > 2 else None
     _Spares(socket.socket(fileno=int(argv[0])), max(1, count), prepare_dir).serve()

@@ -1,6 +1,6 @@
 """Durable files of an attempt directory: result.json (atomic, fsynced) and shim.json."""
 # The shim handles str paths and raw fds on its hot path, as os.* returns them.
-# ruff: noqa: PTH104, PTH108, PTH118
+# ruff: noqa: PTH102, PTH103, PTH104, PTH106, PTH108, PTH118, PTH120
 
 from __future__ import annotations
 
@@ -10,31 +10,39 @@ import os
 
 RESULT_NAME = "result.json"
 IDENTITY_NAME = "shim.json"
+TMP_NAME = f"{RESULT_NAME}.tmp"
 
 
 class Prepared:
-    """Files a launcher spare creates while idle, renamed into the attempt directory later
-    (a rename costs far less than creating a file on the attempt's critical path)."""
+    """An attempt directory a launcher spare creates while idle (shim.json written, an empty
+    result temp file in it), renamed into place when the spare gets its attempt: one rename
+    instead of a mkdir and two file creations on the attempt's critical path."""
 
-    identity: str | None = None
-    result_tmp: str | None = None
+    directory: str | None = None
 
 
-def prepare(directory: str, identity: dict) -> None:
-    """Pre-write shim.json and pre-create an empty result temp file in `directory`."""
-    me = os.getpid()
-    Prepared.identity = _write_new(os.path.join(directory, f"{me}.shim.json"),
-                                   json.dumps(identity).encode())
-    Prepared.result_tmp = _write_new(os.path.join(directory, f"{me}.result.tmp"), b"")
+def prepare(spares_dir: str, identity: dict) -> None:
+    """Create `<spares_dir>/<pid>.attempt/` with shim.json and an empty result temp file."""
+    directory = os.path.join(spares_dir, f"{os.getpid()}.attempt")
+    os.mkdir(directory)
+    Prepared.directory = directory
+    try:
+        _write_new(os.path.join(directory, IDENTITY_NAME), json.dumps(identity).encode())
+        _write_new(os.path.join(directory, TMP_NAME), b"")
+    except OSError:
+        discard_prepared()
+        raise
 
 
 def discard_prepared() -> None:
-    """Remove prepared files that were not used (a spare that exits idle)."""
-    for path in (Prepared.identity, Prepared.result_tmp):
-        if path:
+    """Remove a prepared directory that was not used (a spare that exits idle)."""
+    directory, Prepared.directory = Prepared.directory, None
+    if directory:
+        for name in (IDENTITY_NAME, TMP_NAME):
             with contextlib.suppress(OSError):
-                os.unlink(path)
-    Prepared.identity = Prepared.result_tmp = None
+                os.unlink(os.path.join(directory, name))
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -53,21 +61,6 @@ def _write_new(path: str, payload: bytes) -> str:
     return path
 
 
-def _take(attr: str, target: str) -> bool:
-    """Rename a prepared file to `target`; False when there is none or it is elsewhere."""
-    path = getattr(Prepared, attr)
-    setattr(Prepared, attr, None)
-    if not path:
-        return False
-    try:
-        os.rename(path, target)
-        return True
-    except OSError:  # another filesystem (EXDEV) or gone: write it the ordinary way
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        return False
-
-
 def _fsync_dir(directory: str) -> None:
     dir_fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
     try:
@@ -82,11 +75,8 @@ def stage_result(directory: str, result: dict) -> int:
     Out-of-space shows here (ext4 reserves blocks at write time), before anything is reported.
     """
     payload = json.dumps(result, ensure_ascii=False).encode()
-    tmp = os.path.join(directory, f"{RESULT_NAME}.tmp")
-    flags = os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC
-    if not _take("result_tmp", tmp):
-        flags |= os.O_CREAT
-    fd = os.open(tmp, flags, 0o600)
+    tmp = os.path.join(directory, TMP_NAME)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
         write_all(fd, payload)
     except BaseException:
@@ -101,17 +91,31 @@ def commit_result(directory: str, fd: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.rename(os.path.join(directory, f"{RESULT_NAME}.tmp"),
+    os.rename(os.path.join(directory, TMP_NAME),
               os.path.join(directory, RESULT_NAME))
     _fsync_dir(directory)
 
 
-def write_identity(directory: str, identity: dict) -> None:
-    """Put shim.json (pid, start ticks, boot id) in place for adoption checks.
+def place(directory: str, identity: dict) -> None:
+    """Put the attempt directory in place with shim.json (pid, start ticks, boot id) in it,
+    for adoption checks: the attempt directory appears with its identity already inside.
 
-    A prepared copy is renamed in; otherwise one small write without a rename (this is on
-    every attempt's critical path; a reader that catches it half-written retries).
+    A prepared directory is renamed in. Otherwise (a direct start, whose supervisor created the
+    directory for spec.json, or a rename that failed) the directory is made if needed and
+    shim.json written there with one small write (a reader that catches it half-written
+    retries). A prepared directory that could not be used is removed.
     """
-    target = os.path.join(directory, IDENTITY_NAME)
-    if not _take("identity", target):
-        _write_new(target, json.dumps(identity).encode())
+    if Prepared.directory:
+        for _ in range(2):
+            try:
+                os.rename(Prepared.directory, directory)
+                Prepared.directory = None
+                return
+            except FileNotFoundError:  # the first attempt of a run: make its parent
+                with contextlib.suppress(OSError):
+                    os.makedirs(os.path.dirname(directory), exist_ok=True)
+            except OSError:  # the target exists and is not empty, or another file system
+                break
+        discard_prepared()
+    os.makedirs(directory, exist_ok=True)
+    _write_new(os.path.join(directory, IDENTITY_NAME), json.dumps(identity).encode())

@@ -114,7 +114,7 @@ class _Announcer(Announcer):
     def before_spawn(self) -> None:
         """shim.json first: whoever can know of the command can also adopt its shim."""
         with contextlib.suppress(OSError):
-            resultfile.write_identity(self.spec.attempt_dir, self.identity)
+            resultfile.place(self.spec.attempt_dir, self.identity)
 
     def after_spawn(self, command_pid: int | None) -> None:
         """Tell the supervisor who we are (the ID line)."""
@@ -157,6 +157,8 @@ def run_shim(spec: Spec, status_fd: int | None = None,
     except Exception:
         import traceback  # only on this path: it would weigh on every forked shim
 
+        with contextlib.suppress(OSError):  # failed before its directory was in place
+            resultfile.place(spec.attempt_dir, identity())
         with contextlib.suppress(OSError), open(os.path.join(spec.attempt_dir, "shim.err"),
                                                 "a") as fh:
             fh.write(traceback.format_exc())

@@ -308,10 +308,11 @@ class ShimClient:
         self.pool_expect(IDLE_SPARES)
 
     def start(self, spec: AttemptSpec) -> AttemptHandle:
-        """Create the attempt directory and start its shim (the spec goes over the launcher's
-        socket; only a direct start writes it to spec.json, where that shim reads it)."""
+        """Start the attempt's shim. Through the launcher, the spec goes over its socket and
+        the shim puts the attempt directory in place (renaming one it prepared while idle);
+        a direct start creates the directory here and writes spec.json, where its shim
+        reads it."""
         attempt_dir = Path(spec.attempt_dir).absolute()
-        attempt_dir.mkdir(parents=True, exist_ok=True)
         if spec.cwd is None or not Path(spec.attempt_dir).is_absolute():
             spec = spec.model_copy(update={"cwd": spec.cwd or str(Path.cwd()),
                                            "attempt_dir": str(attempt_dir)})
@@ -320,6 +321,7 @@ class ShimClient:
             handle = self._start_via_launcher(attempt_dir, payload)
             if handle is not None:
                 return handle
+        attempt_dir.mkdir(parents=True, exist_ok=True)
         spec_path = attempt_dir / "spec.json"
         spec_path.write_bytes(payload)
         return self._start_direct(attempt_dir, spec_path)

@@ -5,6 +5,7 @@
         result.json present            -> adopt it (the command is not run again)
         shim alive (pid, start, boot)  -> re-attach and wait for it
         shim being born                -> wait briefly for shim.json / result.json
+                                          (the directory itself may not exist yet)
         gone without a result          -> in doubt: journal the --in-doubt choice;
                                           rerun -> None (a new attempt follows), fail -> failed
 """
@@ -57,9 +58,10 @@ def _find(rc: RunContext, intent: ev.AttemptIntent) -> object | None:
 
 
 def _being_born(directory: Path) -> bool:
-    """The attempt directory exists (the spec was handed over) but no shim wrote into it."""
-    return directory.is_dir() and not (directory / "shim.json").exists() \
-        and not (directory / "result.json").exists()
+    """Neither shim.json nor result.json is there: the spec may still be in a shim's hands.
+    A launcher spare puts the attempt directory in place only when it takes the spec (with
+    shim.json already in it), so a missing directory is no proof that nothing will run."""
+    return not (directory / "shim.json").exists() and not (directory / "result.json").exists()
 
 
 def _record_spawn(rc: RunContext, intent: ev.AttemptIntent, handle: object) -> None:

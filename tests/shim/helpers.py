@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from executor_shim import proctree
 
@@ -33,3 +34,8 @@ def pids_from(text: str) -> list[int]:
 def python(code: str) -> list[str]:
     """argv running a Python snippet."""
     return [PY, "-c", code]
+
+
+def idle_spares(spares_dir: Path) -> int:
+    """Idle launcher spares, counted by the attempt directory each prepares while it waits."""
+    return len(list(spares_dir.glob("*.attempt")))

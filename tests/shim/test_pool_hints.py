@@ -8,19 +8,14 @@ from pathlib import Path
 
 from tasker.shim_client import ShimClient
 from tasker.shim_protocol import AttemptSpec
-from tests.shim.helpers import wait_for
-
-
-def idle_spares(client: ShimClient) -> int:
-    """Idle spares, counted by the result temp file each one prepares while it waits."""
-    return len(list((client.run_dir / "spares").glob("*.result.tmp")))
+from tests.shim.helpers import idle_spares, wait_for
 
 
 def settled(client: ShimClient, wanted: int) -> bool:
-    if not wait_for(lambda: idle_spares(client) == wanted, timeout=20):
+    if not wait_for(lambda: idle_spares(client.run_dir / "spares") == wanted, timeout=20):
         return False
     time.sleep(0.3)  # and no fork still on its way
-    return idle_spares(client) == wanted
+    return idle_spares(client.run_dir / "spares") == wanted
 
 
 def run(client: ShimClient, tmp_path: Path, name: str) -> None:
@@ -56,7 +51,7 @@ def test_a_parallel_block_leaves_no_pool_of_its_width_behind(tmp_path):
     class Watching(ShimClient):
         def close(self) -> None:
             time.sleep(0.5)  # let the launcher act on the last notices
-            seen.append(idle_spares(self))
+            seen.append(idle_spares(self.run_dir / "spares"))
             super().close()
 
     import tasker.shim_client

@@ -13,13 +13,9 @@ import pytest
 from tasker import shim_launcher
 from tasker.shim_client import ShimClient
 from tasker.shim_protocol import AttemptSpec
-from tests.shim.helpers import alive, wait_for
+from tests.shim.helpers import alive, idle_spares, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def spares_ready(spares_dir: Path) -> int:
-    return len(list(spares_dir.glob("*.result.tmp")))
 
 
 def launcher_pids() -> set[int]:
@@ -42,7 +38,7 @@ def test_the_run_client_takes_over_and_grows_the_prestarted_pool(tmp_path):
         spares_dir = tmp_path / "base" / "runs" / ".spares" / str(os.getpid())
         assert launcher.spares_dir == spares_dir
         shim_launcher.grow_prestarted(6)
-        assert wait_for(lambda: spares_ready(spares_dir) >= 6, timeout=20)
+        assert wait_for(lambda: idle_spares(spares_dir) >= 6, timeout=20)
         run_dir = tmp_path / "base" / "runs" / "r1"
         with ShimClient(run_dir, spares=6, prestarted=True) as client:
             assert client._launcher is launcher
@@ -93,7 +89,8 @@ def test_the_spares_directory_of_a_killed_supervisor_is_removed_by_the_next_run(
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()
     (parent / dead).mkdir(parents=True)
-    (parent / dead / "123.shim.json").write_text("{}")
+    (parent / dead / "123.attempt").mkdir()
+    (parent / dead / "123.attempt" / "shim.json").write_text("{}")
     (parent / "1").mkdir()  # init is alive: kept
     proc = run_cli(tmp_path, "task=0\nhostname=localhost\ncommand=true\n")
     assert proc.returncode == 0, proc.stdout + proc.stderr
