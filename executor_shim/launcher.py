@@ -1,4 +1,4 @@
-"""Pre-started launcher: keeps forked, warmed-up spare shims waiting for attempts.
+"""Pre-started launcher: keeps forked spare shims waiting for attempts.
 
 `python -m executor_shim.launcher FD [SPARES [DIR]]`: FD is one end of a SOCK_SEQPACKET socketpair.
 Each message is an attempt spec (JSON) with the write end of that attempt's status pipe
@@ -14,8 +14,9 @@ to the run's concurrency. With DIR, each spare prepares an attempt directory the
 (shim.json and an empty result temp file in it), renamed into place when it gets an attempt
 (much cheaper than creating them on the critical path). A message "G<n>"
 without descriptors asks for a pool of n spares (a launcher started before the client knew
-the run's concurrency, or a parallel block starting), "S<n>" says that at most n more
-attempts are coming (the last wave of a block); the spare that gets one passes it on.
+the run's concurrency, or a parallel block starting); the spare that gets one passes it on.
+"S<n>", a line before an attempt's spec, says that at most n more attempts are coming (the
+last wave of a block); the spare that takes the attempt reports it with its "T<pid>".
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
     if os.getppid() != launcher:
         return 0
     shim.detach()
-    shim.warm_up()
     spawn.prepare_pipes()
     if prepare_dir:
         with contextlib.suppress(OSError):
@@ -59,15 +59,19 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
         if not msg:
             resultfile.discard_prepared()
             return 0
-        if msg[:1] in (b"G", b"S") and msg[1:].isdigit():  # pool size wanted by the client
+        if msg[:1] == b"G" and msg[1:].isdigit():  # pool size wanted by the client
             with contextlib.suppress(OSError):
                 os.write(notify, msg + b"\n")
     shim.prctl(PR_SET_PDEATHSIG, 0)
     sock.close()
+    hint = b""
+    if msg[:1] == b"S":  # "S<n>" rode along with the spec: report it with the take-over
+        hint, _, msg = msg.partition(b"\n")
+        hint += b"\n"
 
     def taken() -> None:
         with contextlib.suppress(OSError):
-            os.write(notify, f"T{os.getpid()}\n".encode())
+            os.write(notify, hint + f"T{os.getpid()}\n".encode())
             os.close(notify)
 
     return shim.run_shim(spec_from_json(msg), fds[0], on_started=taken)
@@ -134,9 +138,10 @@ class _Spares:
     def _on_notice(self, data: bytes) -> None:
         """T<pid>: replace the spare that took work while fewer than `count` are idle, and
         grow the pool when none was left idle (a burst of attempts, e.g. a parallel block,
-        would otherwise wait on one fork at a time). Relayed by the spare that got them:
-        G<n>, the client wants n idle spares now; S<n>, no more than n will be needed (the end
-        of a parallel block: spares forked for nothing cost CPU the running attempts need)."""
+        would otherwise wait on one fork at a time). G<n>, relayed by the spare that got it:
+        the client wants n idle spares now. S<n>, reported just before the T<pid> of the
+        attempt it came with: no more than n will be needed (the end of a parallel block:
+        spares forked for nothing cost CPU the running attempts need)."""
         data, self.partial = (self.partial + data).rpartition(b"\n")[::2]
         for line in data.split():
             if line[:1] == b"G":

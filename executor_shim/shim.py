@@ -41,9 +41,9 @@ import struct
 import termios
 from collections.abc import Callable
 
-from executor_shim import memory, proctree, resultfile
+from executor_shim import proctree, resultfile
 from executor_shim.attempt import Announcer, Attempt
-from executor_shim.spec import Spec, spec_from_json
+from executor_shim.spec import Spec
 
 PR_SET_CHILD_SUBREAPER = 36
 F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
@@ -122,22 +122,6 @@ class _Announcer(Announcer):
               f"ID {self.me} {self.ticks} {_BOOT_ID or '-'} {command_pid or 0}\n")
         if self.on_started is not None:
             self.on_started()
-
-
-_SAMPLE_SPEC = json.dumps({"argv": ["true"], "attempt_dir": "/", "env": dict(os.environ),
-                           "timeout": 1.0, "patterns": {"stdout": ["x"]}})
-
-
-def warm_up() -> None:
-    """Exercise the cheap parts of an attempt once (idle launcher spares do this, so the
-    pages they touch are copied before an attempt arrives, not during it)."""
-    memory.own_cgroup_dir()
-    spec = spec_from_json(_SAMPLE_SPEC)
-    attempt = Attempt(spec, _Announcer(spec, None))
-    attempt.captures["stdout"].feed(b"warm-up\n")
-    summary = attempt._summary(0.0, 0.0, "warm-up")
-    json.dumps(summary, ensure_ascii=False).encode()
-    json.dumps(spec.as_dict())
 
 
 def _crash_result(error: str) -> dict:

@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import executor_shim
@@ -57,9 +58,16 @@ class Launcher:
         finally:
             child.close()
         self.sock = parent
+        self._hint_lock = threading.Lock()
+        self._expected: bytes | None = None
 
     def submit(self, payload: bytes, status_w: int) -> bool:
-        """Hand one attempt (spec JSON) to the launcher; False when the launcher is gone."""
+        """Hand one attempt (spec JSON) to the launcher; False when the launcher is gone.
+        A pending `expect` rides along (`S<n>` line before the spec)."""
+        with self._hint_lock:
+            expected, self._expected = self._expected, None
+        if expected is not None:
+            payload = expected + b"\n" + payload
         try:
             socket.send_fds(self.sock, [payload], [status_w])
             return True
@@ -72,8 +80,13 @@ class Launcher:
         self._hint(f"G{spares}")
 
     def expect(self, attempts: int) -> None:
-        """Say that at most `attempts` more attempts are coming (no spare forked beyond)."""
-        self._hint(f"S{max(0, attempts)}")
+        """Say that at most `attempts` more attempts are coming (no spare forked beyond).
+
+        Sent with the next attempt: the spare that takes it reports the hint together with
+        its take-over, so the launcher never replaces that spare on an out-of-date count (a
+        hint of its own could reach the launcher after the take-overs it was meant for)."""
+        with self._hint_lock:
+            self._expected = f"S{max(0, attempts)}".encode()
 
     def _hint(self, message: str) -> None:
         with contextlib.suppress(OSError):
