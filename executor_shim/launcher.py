@@ -44,8 +44,10 @@ MAX_MESSAGE = 1 << 20  # an attempt spec (its environment included) is far small
 _FD_SPACE = socket.CMSG_SPACE(array.array("i").itemsize)
 # One receive buffer, mapped by the launcher before it forks and never touched there: a spare
 # writes only the pages its message needs (socket.recv_fds would allocate, shrink and free a
-# 1 MiB buffer in every spare: three memory-map calls for one small message).
-_BUFFER = mmap.mmap(-1, MAX_MESSAGE)
+# 1 MiB buffer in every spare: three memory-map calls for one small message). PRIVATE: each
+# spare gets its own copy of a page it writes (a shared mapping would let two spares
+# receiving at the same moment read each other's message).
+_BUFFER = mmap.mmap(-1, MAX_MESSAGE, flags=mmap.MAP_PRIVATE)
 
 
 def _receive(sock: socket.socket) -> tuple[bytes, list[int]]:

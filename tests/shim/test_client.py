@@ -147,3 +147,25 @@ def test_launcher_exits_when_client_closes(tmp_path):
     proc = client._launcher.proc
     client.close()
     assert proc.poll() is not None
+
+
+def test_a_burst_of_attempts_each_runs_its_own_spec(tmp_path):
+    """Spares waiting on one socket take messages at the same moment: each must run the spec
+    it received (a receive buffer shared between spares once made two of them run one)."""
+    import threading
+
+    count = 144
+    with ShimClient(tmp_path / "run", spares=16) as client:
+        handles: dict[int, AttemptHandle] = {}
+
+        def start(i: int) -> None:
+            handles[i] = client.start(AttemptSpec(argv=["echo", str(i)], timeout=30,
+                                                  attempt_dir=str(tmp_path / f"a.{i}")))
+
+        threads = [threading.Thread(target=start, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        outputs = {i: handle.wait(timeout=30).stdout.text for i, handle in handles.items()}
+    assert outputs == {i: f"{i}\n" for i in range(count)}
