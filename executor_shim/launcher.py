@@ -21,10 +21,8 @@ last wave of a block); the spare that takes the attempt reports it with its "T<p
 
 from __future__ import annotations
 
-import array
 import contextlib
 import gc
-import mmap
 import os
 import select
 import signal
@@ -40,27 +38,6 @@ MAX_BARREN_DEATHS = 10
 PR_SET_PDEATHSIG = 1
 
 
-MAX_MESSAGE = 1 << 20  # an attempt spec (its environment included) is far smaller
-_FD_SPACE = socket.CMSG_SPACE(array.array("i").itemsize)
-# One receive buffer, mapped by the launcher before it forks and never touched there: a spare
-# writes only the pages its message needs (socket.recv_fds would allocate, shrink and free a
-# 1 MiB buffer in every spare: three memory-map calls for one small message). PRIVATE: each
-# spare gets its own copy of a page it writes (a shared mapping would let two spares
-# receiving at the same moment read each other's message).
-_BUFFER = mmap.mmap(-1, MAX_MESSAGE, flags=mmap.MAP_PRIVATE)
-
-
-def _receive(sock: socket.socket) -> tuple[bytes, list[int]]:
-    """One message and the descriptors that came with it (close-on-exec)."""
-    size, ancillary, _flags, _addr = sock.recvmsg_into([_BUFFER], _FD_SPACE,
-                                                       socket.MSG_CMSG_CLOEXEC)
-    fds = array.array("i")
-    for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
-    return _BUFFER[:size], list(fds)
-
-
 def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | None) -> int:
     shim.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != launcher:
@@ -72,7 +49,7 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
             resultfile.prepare(prepare_dir, shim.identity())
     while True:
         try:
-            msg, fds = _receive(sock)
+            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 1, socket.MSG_CMSG_CLOEXEC)
         except InterruptedError:
             continue
         if msg and fds:
