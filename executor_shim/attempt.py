@@ -24,11 +24,12 @@ import time
 
 from executor_shim import proctree
 from executor_shim.memory import MemoryGuard
-from executor_shim.spawn import output_pipe, spawn
+from executor_shim.spawn import output_pipe, spawn, widen
 from executor_shim.spec import Spec
 from executor_shim.streams import StreamCapture
 
 CHUNK = 1024 * 1024
+BIG_OUTPUT = 65536      # output beyond this gets its pipe widened (spawn.widen)
 POLL = 0.02             # how often a terminating tree is re-checked
 UNKILLABLE_WAIT = 1.0   # how long SIGKILLed processes may take before we report them
 DRAIN_IDLE = 1.0        # after the tree is gone, stop reading pipes idle for this long
@@ -79,6 +80,7 @@ class Attempt:
         self.shim_error: str | None = None
         self.pending_signals: list[int] = []
         self.spawn_hwm = 0
+        self.widened: set[int] = set()
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> dict:
@@ -182,6 +184,9 @@ class Attempt:
         data = os.read(fd, CHUNK)
         if not data:
             return False
+        if fd not in self.widened and self.captures[name].total + len(data) > BIG_OUTPUT:
+            self.widened.add(fd)
+            widen(fd)
         try:
             self.captures[name].feed(data)
         except OSError as exc:

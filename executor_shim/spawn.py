@@ -10,7 +10,7 @@ import fcntl
 import os
 import signal
 
-PIPE_SIZE = 1024 * 1024
+PIPE_SIZE = 1024 * 1024  # an output pipe's capacity once its command has filled the default
 # Dispositions a shim (or its launcher) may have changed; the command gets the defaults.
 RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
                  signal.SIGCHLD, signal.SIGUSR1, signal.SIGQUIT)
@@ -32,21 +32,25 @@ def resolve(name: str, env: dict[str, str]) -> str:
 _PREPARED: list[tuple[int, int]] = []
 
 
-def _new_pipe() -> tuple[int, int]:
-    read_end, write_end = os.pipe()
-    with contextlib.suppress(OSError, AttributeError):
-        fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-    return read_end, write_end
-
-
 def prepare_pipes(count: int = 2) -> None:
     """Create output pipes ahead of time (an idle launcher spare does this)."""
-    _PREPARED.extend(_new_pipe() for _ in range(count))
+    _PREPARED.extend(os.pipe() for _ in range(count))
 
 
 def output_pipe() -> tuple[int, int]:
-    """A close-on-exec pipe with a large buffer (fewer wake-ups for big outputs)."""
-    return _PREPARED.pop(0) if _PREPARED else _new_pipe()
+    """A close-on-exec pipe of the default capacity (see `widen`)."""
+    return _PREPARED.pop(0) if _PREPARED else os.pipe()
+
+
+def widen(read_end: int) -> None:
+    """Give a pipe whose command filled it a large buffer (fewer wake-ups for big outputs).
+
+    Only then: the kernel counts pipe capacity per user, and past `fs.pipe-user-pages-soft`
+    (64 MiB) every new pipe of that user, its commands' own included, gets the minimum
+    size. Idle spares holding 1 MiB pipes each would reach that in a wide parallel block.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
 
 
 def spawn(argv: list[str], env: dict[str, str], cwd: str | None, out_w: int, err_w: int) -> int:

@@ -105,3 +105,18 @@ def test_disk_full_while_spilling_fails_the_attempt_at_once(client, tmp_path):
         assert "No space left on device" in result.shim_error
         assert result.exit_code == 1
         assert result.kill_reason == "io"
+
+
+PIPE_SIZE_OF_STDOUT = ("import fcntl, sys, time; sys.stdout.buffer.write(b'x' * {size}); "
+                       "sys.stdout.flush(); time.sleep({pause}); "
+                       "sys.stderr.write(str(fcntl.fcntl(1, fcntl.F_GETPIPE_SZ)))")
+
+
+def test_an_output_pipe_is_widened_only_once_its_command_writes_a_lot(run):
+    """Pipe capacity counts against a per-user kernel budget (fs.pipe-user-pages-soft): idle
+    spares hold default-sized pipes, and a pipe grows to 1 MiB only for a big output."""
+    small = run(python(PIPE_SIZE_OF_STDOUT.format(size=10, pause=0)))
+    assert int(small.stderr.text) == 65536
+    big = run(python(PIPE_SIZE_OF_STDOUT.format(size=300 * 1024, pause=0.5)))
+    assert int(big.stderr.text) == MIB
+    assert big.stdout.bytes == 300 * 1024
