@@ -80,7 +80,6 @@ class Attempt:
         self.shim_error: str | None = None
         self.pending_signals: list[int] = []
         self.spawn_hwm = 0
-        self.widened: set[int] = set()
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> dict:
@@ -184,8 +183,8 @@ class Attempt:
         data = os.read(fd, CHUNK)
         if not data:
             return False
-        if fd not in self.widened and self.captures[name].total + len(data) > BIG_OUTPUT:
-            self.widened.add(fd)
+        total = self.captures[name].total
+        if total <= BIG_OUTPUT < total + len(data):  # the stream passes BIG_OUTPUT (once)
             widen(fd)
         try:
             self.captures[name].feed(data)

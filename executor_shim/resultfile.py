@@ -52,13 +52,12 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _write_new(path: str, payload: bytes) -> str:
+def _write_new(path: str, payload: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
         write_all(fd, payload)
     finally:
         os.close(fd)
-    return path
 
 
 def _fsync_dir(directory: str) -> None:

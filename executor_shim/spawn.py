@@ -10,7 +10,7 @@ import fcntl
 import os
 import signal
 
-PIPE_SIZE = 1024 * 1024  # an output pipe's capacity once its command has filled the default
+PIPE_SIZE = 1024 * 1024  # an output pipe's capacity once its stream is big (see `widen`)
 # Dispositions a shim (or its launcher) may have changed; the command gets the defaults.
 RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
                  signal.SIGCHLD, signal.SIGUSR1, signal.SIGQUIT)
@@ -43,7 +43,7 @@ def output_pipe() -> tuple[int, int]:
 
 
 def widen(read_end: int) -> None:
-    """Give a pipe whose command filled it a large buffer (fewer wake-ups for big outputs).
+    """Give the pipe of a big output a large buffer (fewer wake-ups while it streams).
 
     Only then: the kernel counts pipe capacity per user, and past `fs.pipe-user-pages-soft`
     (64 MiB) every new pipe of that user, its commands' own included, gets the minimum

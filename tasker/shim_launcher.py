@@ -1,6 +1,6 @@
 """The executor launcher as the supervisor sees it (`executor_shim.launcher` is the other side).
 
-    launcher = Launcher(spares_dir, spares, log_path)   # starts it; its spares warm up
+    launcher = Launcher(spares_dir, spares, log_path)   # starts it and its spares
     launcher.submit(spec_json, status_w)                 # one attempt to the next spare
     launcher.grow(n) / launcher.expect(n)                # pool hints: G<n>, S<n>
     launcher.close(keep_log)                             # it exits; its spares directory goes
@@ -119,7 +119,7 @@ _PRESTARTED: list[Launcher] = []  # started by `prestart`, for the run's ShimCli
 
 def prestart(base: Path) -> None:
     """Start a launcher now, while the supervisor still parses and validates, so its spares
-    are warm when the run begins. Its spares (and log) live in `base/runs/.spares/<pid>`;
+    are ready when the run begins. Its spares (and log) live in `base/runs/.spares/<pid>`;
     the directory of a supervisor that was killed is removed by the next run's prestart."""
     if _PRESTARTED:
         return

@@ -83,7 +83,7 @@ class Pipeline:
             from tasker import shim_launcher
 
             self.launcher = shim_launcher
-            shim_launcher.prestart(Path(opts.base_dir))  # spares warm up while we validate
+            shim_launcher.prestart(Path(opts.base_dir))  # spares start while we validate
         self._start()
         if self.launcher is not None:
             self.log.debug(self.launcher.prestarted_note())
