@@ -315,3 +315,70 @@ def test_a_journal_failure_on_an_intent_stops_the_run_before_its_command_starts(
                      RecordingLog(), shim, clock=FakeClock(), env={}, sinks=(journal,))
     assert shim.commands() == ["a"]
     assert [spec.argv[0] for spec in shim.abandoned] == ["b"]  # its shim was let go
+
+
+def test_next_and_loop_break_read_the_task_s_own_result_of_this_attempt():
+    """REFERENCE §5.3: the result is stored (step 8) before routing (step 11), so a task's own
+    `@N_...@` in `next`, `loop_break` and `next=loop&COND` reads the attempt just run."""
+    text = task(0, "next=@0_stdout@=hi", command="greet") + task(1, command="after")
+    outcome, _, shim, _ = run(text, FakeShim({"greet": FakeRun(stdout="hi\n")}))
+    assert shim.commands() == ["greet", "after"] and outcome.exit_code == 0
+    counting = {"count": [FakeRun(stdout=f"{i}\n") for i in (1, 2, 3, 4)]}
+    for routing in ("next=loop\nloop=4\nloop_break=@0_stdout@=2",
+                    "next=loop&@0_stdout@!=2\nloop=4"):
+        _, _, shim, _ = run(task(0, routing, command="count") + task(1, command="after"),
+                            FakeShim(counting))
+        assert shim.commands() == ["count", "count", "after"], routing
+
+
+def test_next_always_with_on_success_jumps_there():
+    """SPEC D3: `next` combined with `on_success`: a true `next` (always is) goes there."""
+    text = (task(0, "next=always", "on_success=2", command="first") + task(1, command="skipped")
+            + task(2, command="target"))
+    for command in ("ok", "bad"):
+        shim = FakeShim({"bad": FakeRun(exit_code=1)})
+        outcome, _, shim, _ = run(text.replace("command=first", f"command={command}"), shim)
+        assert shim.commands() == [command, "target"] and outcome.exit_code == 0
+
+
+def test_a_loop_checks_its_condition_before_every_iteration():
+    """REFERENCE §5.3: loop bookkeeping (step 2) comes before the `condition` check (step 3),
+    so a false condition skips the iteration (stored as skipped) and flow goes to ID+1."""
+    text = (task(0, "next=loop", "loop=5", "condition=@0_stdout@!=2", command="count")
+            + task(1, "arguments=@0_exit@", command="after"))
+    outcome, log, shim, _ = run(text, FakeShim({"count": [FakeRun(stdout=f"{i}\n")
+                                                          for i in (1, 2, 3, 4, 5)]}))
+    assert shim.commands() == ["count", "count", "after"] and outcome.exit_code == 0
+    assert shim.specs[-1].argv[1:] == ["-1"]
+    assert ("Task 0.3: Condition '@0_stdout@!=2' evaluated to FALSE, skipping task"
+            in log.messages("info"))
+
+
+def test_return_is_never_substituted():
+    """REFERENCE §4.2: `return` is not among the substituted fields; with validation skipped
+    a placeholder there is an invalid return value (exit 50)."""
+    outcome, log, _, _ = run(task(0, "next=always") + "task=1\nreturn=@0_exit@\n",
+                             FakeShim(default=FakeRun(exit_code=3)))
+    assert outcome.exit_code == 50
+    assert "Task 1: Invalid return value '@0_exit@' - exiting" in log.messages("error")
+
+
+def test_a_parallel_next_condition_reads_the_summary_text():
+    """REFERENCE §5.11: a non-keyword `next` on a parallel block is evaluated on the aggregate,
+    whose stdout reads `Parallel execution summary: S successful, F failed`."""
+    block = ("task=0\ntype=parallel\ntasks=10,11\n"
+             "next=stdout~Parallel execution summary: 2 successful, 0 failed\n\n")
+    text = block + task(1, "next=never", command="after") + task(10) + task(11)
+    outcome, _, shim, _ = run(text)
+    assert shim.commands()[-1] == "after" and outcome.exit_code == 0
+
+
+def test_a_subtask_s_return_sets_its_exit_code_only():
+    """REFERENCE §5.11: `return` in a subtask (with or without a command) sets the subtask's
+    exit code; the run goes on."""
+    block = "task=0\ntype=parallel\ntasks=10,11\nnext=always\n\n"
+    text = (block + task(1, "arguments=@10_exit@ @11_exit@ @11_success@", command="after")
+            + task(10, "return=7") + "task=11\nreturn=3\n\n")
+    outcome, _, shim, _ = run(text)
+    assert shim.commands() == ["cmd", "after"] and outcome.exit_code == 0
+    assert shim.specs[-1].argv[1:] == ["7", "3", "False"]

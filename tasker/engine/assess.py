@@ -6,7 +6,7 @@ replay`) never needs the output again (SPEC B2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tasker.conditions import OutputView
@@ -63,14 +63,24 @@ class Assessment:
     messages: tuple[tuple[str, str], ...]
 
 
+Stored = Callable[[bool, StreamSummary, StreamSummary], Resolve]
+
+
 def assess(task: TaskBase, exit_code: int, stdout: RawStream, stderr: RawStream, *,
-           resolve: Resolve, display: str) -> Assessment:
-    """Apply splits, then evaluate success (or failure), `next` and `loop_break`."""
+           resolve: Resolve, display: str, stored: Stored | None = None) -> Assessment:
+    """Apply splits, then evaluate success (or failure), `next` and `loop_break`.
+
+    REFERENCE §5.3: success is judged before the result is stored, routing after it, so
+    `@N_...@` of the task itself in `next` and `loop_break` reads this attempt: `stored`
+    gives the substitution that sees it (from success and the split streams).
+    """
     msgs: list[tuple[str, str]] = []
     out_view, out_summary = _split(stdout, task.stdout_split, "STDOUT", display, msgs)
     err_view, err_summary = _split(stderr, task.stderr_split, "STDERR", display, msgs)
     inputs = OutputInputs(exit_code, out_view, err_view)
     success = _success(task, inputs, resolve, display, msgs)
+    if stored is not None:
+        resolve = stored(success, out_summary, err_summary)
     ctx = output_context(inputs, resolve, success=success)
     spec = next_spec(task.next)
     value = None

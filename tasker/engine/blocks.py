@@ -22,7 +22,7 @@ from tasker.engine import events as ev
 from tasker.engine.context import RunContext
 from tasker.engine.evaluation import precondition_true, resolver
 from tasker.engine.execute import AttemptPlan, run_attempt
-from tasker.engine.numbers import parse_float, retry_settings
+from tasker.engine.numbers import parse_float, parse_int, retry_settings
 from tasker.engine.results import TaskResult, skipped_result, text_result
 from tasker.engine.routing import block_value
 from tasker.errors import RunAbort
@@ -167,6 +167,8 @@ def run_subtask(rc: RunContext, block: TaskBase, sub_id: int, count: int,
     resolve = _resolve(rc, sub_id)
     if sub.condition and not precondition_true(sub.condition, resolve):
         return _skip(rc, block, sub, base)
+    if sub.kind == "return":
+        return _return_only(rc, block, sub, base)
     first = prior.retry + 1 if prior is not None else 0
     event = _attempts(rc, block, sub, base, count=count, delay=delay, first=first)
     seconds = parse_float(sub.sleep, resolve)
@@ -200,6 +202,19 @@ def _attempts(rc: RunContext, block: TaskBase, sub: TaskBase, base: str, *, coun
     elif count and retry >= count and not event.result.success:
         rc.log.info(f"Task {base}: FAILED after {retry} retry attempt(s) - giving up")
     return event
+
+
+def _return_only(rc: RunContext, block: TaskBase, sub: TaskBase, base: str) -> TaskResult:
+    """A subtask with `return` and no command: its result is that exit code (REFERENCE
+    §5.11: a subtask's `return` sets its exit code only; it does not end the run)."""
+    code = parse_int(sub.return_value, str)
+    result = (text_result(sub.id, code, code == 0) if code is not None else
+              text_result(sub.id, 1, False, stderr=f"Invalid return value '{sub.return_value}'"))
+    rc.recorder.emit(ev.AttemptFinished(at=rc.clock.now(), task_id=sub.id, parent=block.id,
+                                        attempt=0, outcome="success" if result.success
+                                        else "failed", result=result))
+    rc.log.info(f"Task {base}: Completed - Success: {result.success}")
+    return result
 
 
 def _skip(rc: RunContext, block: TaskBase, sub: TaskBase, base: str) -> TaskResult:

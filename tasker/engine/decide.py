@@ -167,11 +167,16 @@ def _begin(task: TaskBase, resolve: Resolve) -> Action:
                        "skipping task")
         return SkipTask(task_id=tid, messages=(msg,))
     if task.kind == "return":
-        code = parse_int(task.return_value, resolve)
+        code = parse_int(task.return_value, _as_written)
         if code is None:
             return _invalid_return(task)
         return StoreReturn(task_id=tid, code=code)
     return RunAttempt(task_id=tid, iteration=1 if is_loop(task.next) else None)
+
+
+def _as_written(text: str) -> str:
+    """`return=` is never substituted (REFERENCE §4.2: not among the resolved fields)."""
+    return text
 
 
 def _invalid_return(task: TaskBase) -> Finish:
@@ -216,15 +221,17 @@ def _retry_summary(task: TaskBase, last) -> tuple[tuple[str, str], ...]:
 def _after_attempts(step: _Step) -> Action:
     task, last, executed = step.task, step.visit.last, step.state.executed
     if task.return_value is not None:
-        code = parse_int(task.return_value, step.resolve)
+        code = parse_int(task.return_value, _as_written)
         return _invalid_return(task) if code is None else _finish_return(task, code, executed)
     if is_loop(task.next):
-        return _loop_step(step.wf, step.state, task, last)
+        return _loop_step(step.wf, step.state, task, last, step.resolve)
     return route_sequential(step.wf, task, last.result, last.next_value, executed=executed,
                             fire_and_forget=step.ctx.fire_and_forget)
 
 
-def _loop_step(wf: Workflow, state: RunState, task: TaskBase, last) -> Action:
+def _loop_step(wf: Workflow, state: RunState, task: TaskBase, last, resolve: Resolve) -> Action:
+    """After an iteration: break, finish the loop, or run the next iteration (whose
+    pre-execution `condition` is checked like any task entry's, REFERENCE §5.3 steps 2-3)."""
     tid, iteration = task.id, last.iteration or 1
     if task.loop_break and last.loop_break:
         msg = f"Task {tid}: Breaking loop - loop_break condition '{task.loop_break}' satisfied"
@@ -236,6 +243,10 @@ def _loop_step(wf: Workflow, state: RunState, task: TaskBase, last) -> Action:
     if iteration >= (task.loop or 1):
         msg = f"Task {tid}: Loop complete - max iterations reached"
         return goto_next(wf, tid, state.executed, (("info", msg),))
+    if task.condition and not precondition_true(task.condition, resolve):
+        msg = ("info", f"Task {tid}.{iteration + 1}: Condition '{task.condition}' evaluated to "
+                       "FALSE, skipping task")
+        return SkipTask(task_id=tid, messages=(msg,))
     return RunAttempt(task_id=tid, iteration=iteration + 1)
 
 

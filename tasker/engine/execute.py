@@ -16,8 +16,9 @@ from tasker.engine.assess import Assessment, RawStream, assess, raw_stream, text
 from tasker.engine.context import RunContext
 from tasker.engine.evaluation import Resolve, next_spec, patterns_for, resolver
 from tasker.engine.lines import command_line, result_lines
-from tasker.engine.numbers import parse_float, parse_size
-from tasker.engine.results import TaskResult
+from tasker.engine.numbers import parse_float, parse_int, parse_size
+from tasker.engine.results import StreamSummary, TaskResult
+from tasker.engine.state import to_view
 from tasker.errors import JournalWriteError, Location, RunAbort, TaskerError
 from tasker.model import TaskBase
 
@@ -85,15 +86,22 @@ def run_attempt(rc: RunContext, plan: AttemptPlan) -> ev.AttemptFinished:
         number, raw = _fresh(rc, plan, prepared)
     for line in result_lines(display, raw.exit_code, raw.stdout.text, raw.stderr.text):
         rc.log.info(line)
+    def stored(success: bool, stdout: StreamSummary, stderr: StreamSummary) -> Resolve:
+        result = _result(plan, prepared, raw, success, stdout=stdout, stderr=stderr)
+        return resolver(globals_, {**views, task.id: to_view(result)},
+                        task.id if plan.parent is not None else None)
+
     judged = assess(task, raw.exit_code, raw.stdout, raw.stderr, resolve=resolve,
-                    display=display)
+                    display=display, stored=stored)
     for level, msg in judged.messages:
         getattr(rc.log, level)(msg)
     return _finish(rc, plan, number, prepared, raw=raw, judged=judged)
 
 
 def _fresh(rc: RunContext, plan: AttemptPlan, prepared: Prepared) -> tuple[int, Raw]:
-    """Announce a new attempt (write-ahead intent) and run it."""
+    """Announce a new attempt (write-ahead intent) and run it. The shim gets the attempt
+    first and prepares it while the intent is made durable; it starts the command only on
+    the go that follows (see `ShimClient.prepare`)."""
     task, display = plan.task, plan.display
     number = rc.recorder.reserve_attempt(task.id)
     attempt_dir = _attempt_dir(rc, plan, number)
@@ -291,9 +299,11 @@ def cannot_start(error: str, now: float, exit_code: int = CANNOT_START_EXIT) -> 
 
 def _finish(rc: RunContext, plan: AttemptPlan, number: int, prepared: Prepared, *, raw: Raw,
             judged: Assessment) -> ev.AttemptFinished:
-    result = TaskResult(task_id=plan.task.id, exit_code=raw.exit_code, success=judged.success,
-                        stdout=judged.stdout, stderr=judged.stderr, hostname=prepared.hostname,
-                        duration=round(raw.duration, 3), timed_out=raw.timed_out)
+    result = _result(plan, prepared, raw, judged.success, stdout=judged.stdout,
+                     stderr=judged.stderr)
+    code = parse_int(plan.task.return_value, str) if plan.parent is not None else None
+    if code is not None:  # REFERENCE §5.11: a subtask's `return` sets its exit code only
+        result = result.model_copy(update={"exit_code": code})
     outcome = _outcome(rc, raw, judged.success)
     suffix = " (timeout)" if raw.timed_out else ""
     rc.log.info(f"Task {plan.display}: Completed - Success: {judged.success}{suffix}")
@@ -304,6 +314,14 @@ def _finish(rc: RunContext, plan: AttemptPlan, number: int, prepared: Prepared, 
         result_file=raw.result_file, started_at=raw.started_at)
     rc.recorder.emit(event)
     return event
+
+
+def _result(plan: AttemptPlan, prepared: Prepared, raw: Raw, success: bool, *,
+            stdout: StreamSummary, stderr: StreamSummary) -> TaskResult:
+    """The task's stored result of this attempt."""
+    return TaskResult(task_id=plan.task.id, exit_code=raw.exit_code, success=success,
+                      stdout=stdout, stderr=stderr, hostname=prepared.hostname,
+                      duration=round(raw.duration, 3), timed_out=raw.timed_out)
 
 
 def _outcome(rc: RunContext, raw: Raw, success: bool) -> ev.Outcome:

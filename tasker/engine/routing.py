@@ -80,6 +80,8 @@ def route_sequential(wf: Workflow, task: TaskBase, result: TaskResult, next_valu
     if kind == "never":
         return finish_success(tid, executed,
                               (("info", f"Task {tid}: 'next=never' found, stopping execution"),))
+    if kind == "always" and task.on_success is not None:  # SPEC D3: a true `next`
+        return _route_on_next(wf, task, result, True, executed)
     if kind == "always":
         msg = ("info", f"Task {tid}: 'next=always' found, proceeding to next task")
         return goto_next(wf, tid, executed, (msg,))
@@ -150,12 +152,20 @@ def block_value(task: TaskBase, result: TaskResult, resolve: Resolve) -> bool | 
         return True
     if kind in ("", "success", "loop"):
         return all_ok
-    return _aggregate_condition((task.next or "").strip(), result, counts, resolve)
+    stdout = result.stdout.text
+    if task.kind == "parallel":  # REFERENCE §5.11: what a parallel `next` condition reads
+        stdout = (f"Parallel execution summary: {counts.success} successful, "
+                  f"{counts.failed} failed")
+    return _aggregate_condition((task.next or "").strip(), result, counts, resolve,
+                                stdout=stdout)
 
 
 def _aggregate_condition(text: str, result: TaskResult, counts: BlockCounts,
-                         resolve: Resolve) -> bool:
-    inputs = OutputInputs(result.exit_code, OutputView(text=result.stdout.text),
+                         resolve: Resolve, stdout: str | None = None) -> bool:
+    """`text` on the block's aggregate: its exit code, `stdout` (default: the stored one)
+    and stderr, and the subtask counts for the multi-task keywords."""
+    stdout = result.stdout.text if stdout is None else stdout
+    inputs = OutputInputs(result.exit_code, OutputView(text=stdout),
                           OutputView(text=result.stderr.text))
     return condition_value(text, output_context(inputs, resolve, success=result.success,
                                                 block=counts))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from tasker.model import TaskBase, Workflow
+from tasker.model import GENERATED_ID_BASE, TaskBase, Workflow
 from tasker.taskfile.syntax import ENV_REF, TEXT_FIELDS, global_refs
 from tasker.validation.findings import Findings
 from tasker.variables import RESULT_FIELDS
@@ -61,7 +61,10 @@ class _References:
         if result_field.lower() not in RESULT_FIELDS:
             self.out.warning(task, f"'@{target}_{result_field}@' in {key} is not a known task "
                              "result field and stays literal", key)
-        if target not in self.workflow.tasks:
+        referable = self.workflow.tasks.get(target)
+        if referable is not None and referable.parent is not None and target >= GENERATED_ID_BASE:
+            referable = None  # a `hostnames=` subtask is not in the file (REFERENCE §5.15)
+        if referable is None:
             self.out.error(task, f"Task {target} is referenced but not defined (in {key})", key)
         elif target > task.id:
             self.out.warning(task, f"Task {task.id} references future Task {target} in {key}; "

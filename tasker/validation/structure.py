@@ -123,7 +123,7 @@ def _check_values(task: TaskBase, out: Findings) -> None:
     if task.sleep is not None:
         _check_sleep(task, task.sleep, out)
     if task.return_value is not None:
-        _check_int(task, "return", task.return_value, out, low=None)
+        _check_int(task, "return", task.return_value, out, low=None, literal=True)
     if task.retry_count is not None:
         _check_int(task, "retry_count", task.retry_count, out, low=1, high=1000, warn=100)
     if task.retry_delay is not None:
@@ -142,8 +142,10 @@ def _check_values(task: TaskBase, out: Findings) -> None:
 
 
 def _check_int(task: TaskBase, key: str, text: str, out: Findings, *, low: int | None,
-               high: int | None = None, warn: int | None = None) -> None:
-    if has_placeholder(text):
+               high: int | None = None, warn: int | None = None, literal: bool = False) -> None:
+    """An integer field; `@...@` is resolved at run time unless `literal` (`return`, which
+    REFERENCE §4.2 does not substitute)."""
+    if has_placeholder(text) and not literal:
         return
     value = parse_int(text)
     if value is None:

@@ -31,6 +31,13 @@ def test_reference_to_an_undefined_task_is_an_error():
         task(0) + task(1, "arguments=@9_stdout@"))
 
 
+def test_a_generated_hostnames_subtask_cannot_be_referenced():
+    """REFERENCE §5.15: `@100000_stdout@` fails validation (the subtask is not in the file)."""
+    block = "task=1\ntype=parallel\nhostnames=alpha,beta\ncommand=echo\nexec=local\n\n"
+    text = task(0) + block + task(2, "arguments=@110001_stdout@ @1_stdout@")
+    assert errors(text) == ["Task 110001 is referenced but not defined (in arguments)"]
+
+
 def test_forward_reference_only_warns():
     text = task(0, "arguments=@1_stdout@") + task(1)
     assert errors(text) == []
@@ -43,12 +50,6 @@ def test_spec_result_fields_are_known_and_others_warn():
     assert not any("not a known task result field" in m for m in warnings(good))
     odd = task(0) + task(1, "arguments=@0_colour@")
     assert any("not a known task result field" in m for m in warnings(odd))
-
-
-def test_references_to_generated_subtasks_are_accepted():
-    text = ("task=0\ntype=parallel\nhostnames=a,b\ncommand=echo\nexec=local\n"
-            + task(1, "arguments=@100000_stdout@"))
-    assert errors(text) == []
 
 
 def test_undefined_jump_targets_are_errors():

@@ -88,6 +88,7 @@ def test_timeout_on_a_return_task_is_an_error():
     ("sleep=soon", "sleep must be a number"),
     ("sleep=nan", "sleep must be a number"),
     ("return=x", "return must be an integer"),
+    ("return=@0_exit@", "return must be an integer"),  # never substituted (REFERENCE §4.2)
     ("retry_count=0", "retry_count=0 is out of range (1-1000)"),
     ("retry_count=1001", "out of range"),
     ("retry_delay=-1", "retry_delay=-1 is out of range"),
