@@ -8,7 +8,8 @@ The header is scanned from the top. Blank and `#` lines are skipped; a line star
   FileArgumentError, exit 20, naming file and line.
 - Security-sensitive names (`--skip-security-validation`, `--skip-validation`,
   `--fire-and-forget`) are dropped with a warning: the file cannot lower the checks.
-- A single dash before a long name (`-auto-recovery`) is a UsageError (exit 2).
+- A single dash before a long name (`-auto-recovery`) is a UsageError (exit 2); a short flag
+  with its value attached (`-o60`) is not.
 Unknown flags are kept here; the option parser ignores them.
 """
 
@@ -69,7 +70,7 @@ def _check(arg: FileArg, source: str) -> str | None:
     if name in CLI_ONLY:
         raise FileArgumentError(
             f"File-defined argument '{name}' is not allowed (CLI-only flag)", where)
-    if not name.startswith("--") and len(name) > 2:
+    if not name.startswith("--") and len(name) > 2 and name[2].isalpha():
         raise UsageError(
             f"Invalid argument syntax '{arg.text}': long options need two dashes "
             f"(--{name.lstrip('-')})", where)

@@ -79,3 +79,8 @@ def test_unknown_flags_are_kept_for_the_option_parser_to_ignore():
 def test_empty_text_gives_no_arguments():
     args = read_file_args("", "f.txt")
     assert args.tokens() == [] and args.dropped == []
+
+
+def test_a_short_flag_with_its_value_attached_is_not_a_single_dash_long_name():
+    assert read_file_args("-o60\n-l/tmp/x\n--run\ntask=0\n", "f.txt").tokens() == [
+        "-o60", "-l/tmp/x", "--run"]
