@@ -85,12 +85,22 @@ SUBCOMMANDS = {"journal": _journal_command, "report": _report_command}
 
 
 def _load_config(env: Mapping[str, str]) -> tuple[Any, ExecConfigError | None]:
-    from tasker.execconfig import ExecConfig, load_exec_config
+    """The execution types, or only `local` and the error that stops the run.
+
+    A config file found by the lookup that cannot be used leaves only `local`, with a
+    warning on stderr naming file, line and problem (REFERENCE §6): local-only task files
+    still run, and a task of another type fails validation naming the type. A file named by
+    TASKER_EXEC_CONFIG was asked for: its failure stops the run (exit 20).
+    """
+    from tasker.execconfig import CONFIG_ENV, ExecConfig, load_exec_config
 
     try:
         return load_exec_config(env, Path.cwd()), None
     except ExecConfigError as exc:
-        return ExecConfig(), exc
+        if env.get(CONFIG_ENV):
+            return ExecConfig(), exc
+        _stderr(f"WARNING: {exc} - only exec=local is available")
+        return ExecConfig(), None
 
 
 def read_task_file(task_file: str) -> str:

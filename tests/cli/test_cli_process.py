@@ -138,3 +138,18 @@ def test_example_workflow_runs_for_real(tmp_path):
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Task 2: STDOUT: Task 1 printed: Hello from tasker says hi" in proc.stdout
+
+
+def test_an_invalid_exec_config_runs_local_tasks_and_refuses_the_others(tmp_path):
+    """REFERENCE §6: an invalid ./cfg/execution_types.yaml leaves only `local` (a warning on
+    stderr names file and line); a task of another type then stops the run with exit 20."""
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "execution_types.yaml").write_text("platforms: [unclosed\n")
+    local = "task=0\nhostname=localhost\ncommand=echo\narguments=hi\nexec=local\n"
+    proc = tasker(tmp_path, "f.txt", "-r", "-l", str(tmp_path / "base"), text=local)
+    assert proc.returncode == 0
+    assert "cfg/execution_types.yaml:2: invalid YAML" in proc.stderr
+    proc = tasker(tmp_path, "f.txt", "-r", "-l", str(tmp_path / "base"), "--skip-host-validation",
+                  text=local.replace("exec=local", "exec=pbrun"))
+    assert proc.returncode == 20
+    assert "Execution types not found in configuration: pbrun" in proc.stdout

@@ -238,12 +238,21 @@ def test_show_recovery_info_reports_state_file_and_journal(fakes, run_main):
     assert f"# Unfinished run journal: {paths.journal}" in out
 
 
-def test_invalid_exec_config_exits_20_naming_the_file(fakes, run_main):
+def test_an_invalid_exec_config_leaves_only_local_with_a_warning(fakes, run_main):
+    """REFERENCE §6: an invalid config file means only `local`, and a warning on stderr."""
     Path("cfg").mkdir()
     Path("cfg/execution_types.yaml").write_text("platforms: [unclosed\n")
+    code, _, err = run_main(write("f.txt", GOOD), "--validate-only")
+    assert code == 0
+    assert "cfg/execution_types.yaml:2: invalid YAML" in err
+
+
+def test_an_invalid_exec_config_asked_for_by_name_exits_20(fakes, run_main, monkeypatch):
+    Path("bad.yaml").write_text("platforms: [unclosed\n")
+    monkeypatch.setenv("TASKER_EXEC_CONFIG", str(Path("bad.yaml").absolute()))
     code, out, _ = run_main(write("f.txt", GOOD), "-p", "proj")
     assert code == 20
-    assert "cfg/execution_types.yaml:" in out and "invalid YAML" in out
+    assert "bad.yaml:" in out and "invalid YAML" in out
     assert summary_rows()[0][6] == "exec_config"
 
 
