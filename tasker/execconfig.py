@@ -34,6 +34,8 @@ from tasker.variables import expand_env
 
 LOCAL = "local"
 CONFIG_ENV = "TASKER_EXEC_CONFIG"
+BUILTIN_ALIASES = {"bash": "shell", "sh": "shell", "/bin/bash": "shell", "/bin/sh": "shell",
+                   "cmd": "shell"}
 CWD_CONFIG = Path("cfg") / "execution_types.yaml"
 PACKAGED_CONFIG = Path(__file__).parent / "data" / "execution_types.yaml"
 FALLBACK_TIMEOUT = 300
@@ -85,9 +87,15 @@ class ExecConfig(_Frozen):
     default_validation_timeout: int | None = None
 
     def canonical(self, name: str) -> str | None:
-        """The configured type `name` stands for (lower-cased, aliases applied), else None."""
+        """The configured type `name` stands for (lower-cased, aliases applied), else None.
+
+        The config's `aliases:` come first, then TASKER's own (`bash`, `sh`, `/bin/bash`,
+        `/bin/sh` and `cmd` for `shell`, REFERENCE §6): a config without them still runs the
+        task files written for TASKER's shipped one."""
         key = name.strip().lower()
         key = self.aliases.get(key, key)
+        if key not in self.types:
+            key = BUILTIN_ALIASES.get(key, key)
         if key == LOCAL or key in self.types:
             return key
         return None

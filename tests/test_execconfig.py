@@ -256,3 +256,19 @@ def test_shipped_ssh_connection_test_runs_true_remotely(tmp_path):
 def test_shipped_ssh_puts_the_hostname_after_end_of_options(tmp_path):
     argv = load_exec_config({}, tmp_path).build_argv("ssh", "-oProxyCommand=x", "c", "", {})
     assert argv[argv.index("--") + 1] == "-oProxyCommand=x"
+
+
+def test_tasker_s_own_shell_aliases_hold_without_the_config_s(tmp_path):
+    """REFERENCE §6: bash, sh, /bin/bash, /bin/sh and cmd stand for shell (TASKER 2.2 reads its
+    own shipped file); a config's own alias or type of that name still wins."""
+    shell = ("platforms:\n  linux:\n    shell:\n      binary: /bin/bash\n"
+             "      command_template: ['{binary}', '-c', '{command}']\n")
+    config = parse_exec_config(shell, "c.yaml")
+    assert [config.canonical(a) for a in ("/bin/bash", "/BIN/SH", "cmd", "bash", "sh")] == [
+        "shell"] * 5
+    own = parse_exec_config(shell + "    cmd:\n      binary: cmd.exe\n"
+                            "      command_template: ['{binary}', '/c', '{command}']\n"
+                            "aliases:\n  sh: cmd\n", "c.yaml")
+    assert (own.canonical("cmd"), own.canonical("sh"), own.canonical("bash")) == (
+        "cmd", "cmd", "shell")
+    assert parse_exec_config("platforms: {}\n", "c.yaml").canonical("bash") is None
