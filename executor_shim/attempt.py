@@ -90,8 +90,8 @@ class Attempt:
         spawn_error = None
         env = self.spec.env if self.spec.env is not None else dict(os.environ)
         try:
-            path: str | OSError = locate(self.spec.argv, self.spec.cwd, env)
-        except OSError as exc:
+            path: str | Exception = locate(self.spec.argv, self.spec.cwd, env)
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in a path or argument
             path = exc
         try:
             self.announcer.before_spawn()
@@ -102,10 +102,10 @@ class Attempt:
         started_at, t0 = time.time(), time.monotonic()
         self.guard.before_spawn()
         try:
-            if isinstance(path, OSError):
+            if isinstance(path, Exception):
                 raise path
             self.pid = spawn(path, self.spec.argv, env, out_w, err_w)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             spawn_error = str(exc)
         finally:
             os.close(out_w)

@@ -38,6 +38,15 @@ def test_missing_working_directory_exits_127(run, tmp_path):
     assert "No such file or directory" in result.spawn_error
 
 
+def test_a_nul_byte_in_the_command_line_exits_127(run):
+    """SPEC D11: a command that cannot be started is exit 127 with the error, not a shim
+    failure (a NUL byte reaches the shim when the sanitizer is skipped)."""
+    for argv in (["echo", "a\0b"], ["ec\0ho"], ["/bin/ec\0ho"]):
+        result = run(argv)
+        assert result.exit_code == 127 and result.shim_error is None, argv
+        assert result.spawn_error
+
+
 def test_killed_by_signal_reports_negative_signal(run):
     result = run(["sh", "-c", "kill -9 $$"])
     assert result.exit_code == -9
