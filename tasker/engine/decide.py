@@ -108,7 +108,9 @@ def _start(wf: Workflow, ctx: DecideContext) -> Action:
         return Goto(from_task=None, to_task=0, why="start")
     lowest = min(wf.task_ids())
     msg = ("info", f"Task 0 not found, auto-starting from lowest available task {lowest}")
-    return Goto(from_task=None, to_task=lowest, why="start", messages=(msg,))
+    warn = ("warn", f"Starting from Task {lowest}: result variables (@N_stdout@ ...) of tasks "
+                    f"below {lowest} stay unresolved")  # REFERENCE §5.2: a WARN follows
+    return Goto(from_task=None, to_task=lowest, why="start", messages=(msg, warn))
 
 
 def _block_step(wf: Workflow, state: RunState, task: TaskBase, visit: Visit,

@@ -33,6 +33,7 @@ def test_run_starts_at_lowest_id_when_zero_missing():
     action = after(task(3) + task(4))
     assert action.to_task == 3
     assert "auto-starting from lowest available task 3" in action.messages[0][1]
+    assert action.messages[1][0] == "warn"  # REFERENCE §5.2: about unresolved dependencies
 
 
 def test_start_from_goes_to_that_task():
