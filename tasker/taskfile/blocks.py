@@ -50,10 +50,14 @@ def parse_task_id(entry: Entry, source: str) -> int:
         f"(valid task IDs are 0-{MAX_TASK_ID})", location)
 
 
-def build_task(block: list[Entry], globals_: Mapping[str, str], source: str) -> TaskBase:
-    """Build the model of one task block; raises TaskFileError naming line, task and field."""
+def build_task(block: list[Entry], globals_: Mapping[str, str], source: str, *,
+               lenient: bool = False) -> TaskBase:
+    """Build the model of one task block; raises TaskFileError naming line, task and field.
+
+    `lenient` (--skip-task-validation): a text field keeps an inline comment as written
+    (REFERENCE §7.2 counts that check among the validator's)."""
     task_id = parse_task_id(block[0], source)
-    raw, lines, unknown = _collect(block[1:], task_id, source)
+    raw, lines, unknown = _collect(block[1:], task_id, source, lenient=lenient)
     kind = _BLOCK_KINDS.get(raw.get("type", "").strip().lower())
     if kind is None:
         kind = ReturnTask if "return" in raw and "command" not in raw else CommandTask
@@ -87,7 +91,7 @@ def task_global_refs(task: TaskBase) -> Iterator[str]:
             yield from global_refs(value)
 
 
-def _collect(entries: list[Entry], task_id: int, source: str
+def _collect(entries: list[Entry], task_id: int, source: str, *, lenient: bool = False
              ) -> tuple[dict[str, str], dict[str, int], list[str]]:
     """Raw values (inline-comment rule applied), key lines and unknown keys of a block."""
     raw: dict[str, str] = {}
@@ -99,8 +103,9 @@ def _collect(entries: list[Entry], task_id: int, source: str
             if entry.key not in unknown:
                 unknown.append(entry.key)
             continue
-        raw[entry.key] = split_inline_comment(entry, entry.key in NUMERIC_FIELDS, source,
-                                              task_id)
+        numeric = entry.key in NUMERIC_FIELDS
+        raw[entry.key] = (entry.value if lenient and not numeric else
+                          split_inline_comment(entry, numeric, source, task_id))
     return raw, lines, unknown
 
 

@@ -46,7 +46,8 @@ def parse_workflow(text: str, source: str, options: ParseOptions) -> Workflow:
                                          options.skip_security)
     if first is None:
         raise NoTasksError(f"No valid tasks found in '{source}'", Location(file=source))
-    tasks = _build_tasks(first, entries, {n: var.value for n, var in globals_.items()}, source)
+    tasks = _build_tasks(first, entries, {n: var.value for n, var in globals_.items()}, source,
+                         lenient=options.skip_task_validation)
     if unexpanded and not options.skip_task_validation:
         used = {name for task in tasks.values() for name in task_global_refs(task)}
         check_used_env(globals_, unexpanded, used, source)
@@ -56,12 +57,12 @@ def parse_workflow(text: str, source: str, options: ParseOptions) -> Workflow:
 
 
 def _build_tasks(first: Entry, entries: Iterator[Entry], values: dict[str, str],
-                 source: str) -> dict[int, TaskBase]:
+                 source: str, *, lenient: bool = False) -> dict[int, TaskBase]:
     """Build every task block (and the generated hostnames= subtasks), refusing duplicates."""
     tasks: dict[int, TaskBase] = {}
 
     def add(block: list[Entry]) -> None:
-        task = build_task(block, values, source)
+        task = build_task(block, values, source, lenient=lenient)
         if task.id in tasks:
             _duplicate(task.id, task.line, tasks[task.id].line, source)
         tasks[task.id] = task

@@ -53,3 +53,15 @@ def test_text_field_with_an_inline_comment_is_rejected_with_advice():
 @pytest.mark.parametrize("value", ["issue#42", "a #", "x\t#"])
 def test_hash_without_following_text_or_leading_space_is_ordinary_text(value):
     assert split_inline_comment(Entry(1, "arguments", value), numeric=False) == value
+
+
+def test_skipped_task_validation_keeps_an_inline_comment_in_a_text_field():
+    """REFERENCE §7.2 counts the inline-comment check among the validator's checks, which
+    --skip-task-validation turns off: the text is kept as written (numbers still lose it)."""
+    from tasker.taskfile.parser import ParseOptions, parse_workflow
+
+    text = "task=0\nhostname=h\ncommand=echo\narguments=x # note\ntimeout=30 # s\n"
+    wf = parse_workflow(text, "t.txt", ParseOptions(env={}, skip_task_validation=True))
+    assert (wf.tasks[0].arguments, wf.tasks[0].timeout) == ("x # note", "30")
+    with pytest.raises(TaskFileError):
+        parse_workflow(text, "t.txt", ParseOptions(env={}))
