@@ -79,12 +79,13 @@ def assess(task: TaskBase, exit_code: int, stdout: RawStream, stderr: RawStream,
     err_view, err_summary = _split(stderr, task.stderr_split, "STDERR", display, msgs)
     inputs = OutputInputs(exit_code, out_view, err_view)
     success = _success(task, inputs, resolve, display, msgs)
-    if stored is not None:
+    spec = next_spec(task.next)
+    routed = spec is not None and (spec.kind in ("condition", "success") or spec.condition)
+    if stored is not None and (routed or task.loop_break):
         resolve = stored(success, out_summary, err_summary)
     ctx = output_context(inputs, resolve, success=success)
-    spec = next_spec(task.next)
     value = None
-    if spec is not None and (spec.kind in ("condition", "success") or spec.condition):
+    if routed:
         value = next_value(spec, ctx)
         msgs.append(("debug", f"Task {display}: Next condition '{spec.text}' evaluated "
                               f"to: {value}"))
