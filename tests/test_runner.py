@@ -382,3 +382,11 @@ def test_a_subtask_s_return_sets_its_exit_code_only():
     outcome, _, shim, _ = run(text)
     assert shim.commands() == ["cmd", "after"] and outcome.exit_code == 0
     assert shim.specs[-1].argv[1:] == ["7", "3", "False"]
+
+
+def test_the_preview_of_spilled_output_gives_the_whole_stream_s_size():
+    """REFERENCE §4.3: `... (N chars total)` counts the whole output, not the in-memory head."""
+    _, log, _, _ = run(task(0), FakeShim(default=FakeRun(stdout="a" * 5000 + "\n",
+                                                         spill_threshold=1000)))
+    line = next(m for m in log.messages() if "STDOUT" in m)
+    assert line.endswith("... (5001 chars total)")

@@ -84,7 +84,10 @@ def run_attempt(rc: RunContext, plan: AttemptPlan) -> ev.AttemptFinished:
         number, raw = adopted
     else:
         number, raw = _fresh(rc, plan, prepared)
-    for line in result_lines(display, raw.exit_code, raw.stdout.text, raw.stderr.text):
+    totals = tuple(stream.bytes if stream.spilled else None
+                   for stream in (raw.stdout, raw.stderr))
+    for line in result_lines(display, raw.exit_code, raw.stdout.text, raw.stderr.text,
+                             totals=totals):
         rc.log.info(line)
     def stored(success: bool, stdout: StreamSummary, stderr: StreamSummary) -> Resolve:
         result = _result(plan, prepared, raw, success, stdout=stdout, stderr=stderr)
