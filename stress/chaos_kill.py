@@ -10,6 +10,12 @@ delay, then resumes it with `--auto-recovery`, sometimes killing the resumed sup
 again (chains of repeated kills), until a run completes. Every trial must end with exit 0
 and every line exactly once (and, sequentially, in order). Prints the figures; exit 1 when
 any trial breaks the rule.
+
+A kill after the run's `run_finished` record but before its journal is archived leaves a
+completed journal in recovery/: the run had succeeded, and a later `--auto-recovery` run
+archives that journal and starts the workflow afresh, as TASKER starts afresh after a
+success (README, "Journal, recovery and audit"). Such a trial ends there, like a kill after
+the archive, and is counted ("killed after success, before the archive").
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ class Figures:
     kills: int = 0
     resumes: int = 0
     longest_chain: int = 0
+    unarchived: int = 0  # killed after run_finished, before the archive
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -76,8 +83,8 @@ def start(workdir: Path) -> subprocess.Popen:
                             stderr=subprocess.PIPE)
 
 
-def trial(workdir: Path, mode: str, rng: random.Random, kills_left: int,
-          span: float) -> tuple[int, int, str | None]:
+def trial(workdir: Path, mode: str, rng: random.Random, kills_left: int, span: float, *,
+          figures: Figures) -> tuple[int, int, str | None]:
     """One workflow run killed 1+ times; (kills, resumes, problem or None)."""
     out = workdir / "lines.txt"
     script = workdir / "append.sh"
@@ -96,6 +103,9 @@ def trial(workdir: Path, mode: str, rng: random.Random, kills_left: int,
                 proc.wait()
                 proc.stderr.close()
                 if _completed(workdir):  # killed after its journal was archived
+                    break
+                if _finished_unarchived(workdir):
+                    figures.unarchived += 1
                     break
                 resumes += 1
                 continue
@@ -119,6 +129,19 @@ def _completed(workdir: Path) -> bool:
     return bool(finished) and not any(base.glob("recovery/*.journal"))
 
 
+def _finished_unarchived(workdir: Path) -> bool:
+    """True when the journal left in recovery/ ends with a successful run_finished."""
+    sys.path.insert(0, str(ROOT))
+    from tasker.journal.reader import read_journal
+
+    for path in (workdir / "base").glob("recovery/*.journal"):
+        records = read_journal(path).records
+        last = records[-1].payload if records else {}
+        if last.get("type") == "run_finished" and last.get("status") == "success":
+            return True
+    return False
+
+
 def run_mode(mode: str, kills: int, seed: int, span: float) -> Figures:
     """Trials of one mode until `kills` SIGKILLs were delivered."""
     figures = Figures(mode)
@@ -128,7 +151,8 @@ def run_mode(mode: str, kills: int, seed: int, span: float) -> Figures:
         while figures.kills < kills:
             workdir = Path(tmp) / f"trial{figures.trials}"
             workdir.mkdir()
-            done, resumed, problem = trial(workdir, mode, rng, kills - figures.kills, span)
+            done, resumed, problem = trial(workdir, mode, rng, kills - figures.kills, span,
+                                           figures=figures)
             figures.trials += 1
             figures.kills += done
             figures.resumes += resumed
@@ -156,7 +180,8 @@ def main() -> int:
     else:
         for r in results:
             print(f"{r.mode}: {r.trials} trials, {r.kills} SIGKILLs, {r.resumes} resumes, "
-                  f"longest kill chain {r.longest_chain}, {len(r.failures)} failures, "
+                  f"longest kill chain {r.longest_chain}, {r.unarchived} killed after "
+                  f"success before the archive, {len(r.failures)} failures, "
                   f"{r.seconds} s (seed {args.seed})")
             for failure in r.failures:
                 print(f"  FAIL {failure}")
