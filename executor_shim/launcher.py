@@ -18,8 +18,10 @@ to the run's concurrency. With DIR, each spare prepares an attempt directory the
 (much cheaper than creating them on the critical path). A message "G<n>"
 without descriptors asks for a pool of n spares (a launcher started before the client knew
 the run's concurrency, or a parallel block starting); the spare that gets one passes it on.
-"S<n>", a line before an attempt's spec, says that at most n more attempts are coming (the
-last wave of a block); the spare that takes the attempt reports it with its "T<pid>".
+"S<k>:<n>", a line before an attempt's spec, says that at most n more attempts are coming
+(the last wave of a block); the spare that takes the attempt reports it with its "T<pid>".
+Spares report in the order their commands start, not the order the hints were given, so
+hints are numbered (k) and one older than the last applied is ignored.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
     shim.prctl(PR_SET_PDEATHSIG, 0)
     sock.close()
     hint = b""
-    if msg[:1] == b"S":  # "S<n>" rode along with the spec: report it with the take-over
+    if msg[:1] == b"S":  # "S<k>:<n>" rode along with the spec: report it with the take-over
         hint, _, msg = msg.partition(b"\n")
         hint += b"\n"
 
@@ -95,6 +97,7 @@ class _Spares:
         self.idle: dict[int, int] = {}  # pidfd -> pid
         self.barren_deaths = 0
         self.partial = b""  # a notice cut by the pipe read
+        self.last_hint = 0  # number of the last S hint applied
 
     def fork(self) -> None:
         """Start one spare (if fork fails, clients fall back to a direct start)."""
@@ -143,7 +146,7 @@ class _Spares:
         """T<pid>: replace the spare that took work while fewer than `count` are idle, and
         grow the pool when none was left idle (a burst of attempts, e.g. a parallel block,
         would otherwise wait on one fork at a time). G<n>, relayed by the spare that got it:
-        the client wants n idle spares now. S<n>, reported just before the T<pid> of the
+        the client wants n idle spares now. S<k>:<n>, reported just before the T<pid> of the
         attempt it came with: no more than n will be needed (the end of a parallel block:
         spares forked for nothing cost CPU the running attempts need)."""
         data, self.partial = (self.partial + data).rpartition(b"\n")[::2]
@@ -155,7 +158,10 @@ class _Spares:
                 self.count = max(self.count, wanted)
                 continue
             if line[:1] == b"S":
-                self.count = min(int(line[1:]), MAX_SPARES)
+                number, _, wanted = line[1:].partition(b":")
+                if int(number) > self.last_hint:  # an older hint reported late: stale
+                    self.last_hint = int(number)
+                    self.count = min(int(wanted), MAX_SPARES)
                 continue
             self._forget(int(line[1:]))
             self.barren_deaths = 0

@@ -2,7 +2,7 @@
 
     launcher = Launcher(spares_dir, spares, log_path)   # starts it and its spares
     launcher.submit(spec_json, status_w[, go_r])         # one attempt to the next spare
-    launcher.grow(n) / launcher.expect(n)                # pool hints: G<n>, S<n>
+    launcher.grow(n) / launcher.expect(n)                # pool hints: G<n>, S<k>:<n>
     launcher.close(keep_log)                             # it exits; its spares directory goes
 
 A CLI run starts one before it parses and validates (`prestart`), sizes its pool once the
@@ -60,11 +60,12 @@ class Launcher:
         self.sock = parent
         self._hint_lock = threading.Lock()
         self._expected: bytes | None = None
+        self._hints = 0  # S hints numbered: the launcher applies none older than the last
 
     def submit(self, payload: bytes, status_w: int, go_r: int | None = None) -> bool:
         """Hand one attempt (spec JSON) to the launcher; False when the launcher is gone.
         With `go_r`, the spare that takes it starts the command only on a go byte there.
-        A pending `expect` rides along (`S<n>` line before the spec)."""
+        A pending `expect` rides along (`S<k>:<n>` line before the spec)."""
         with self._hint_lock:
             expected, self._expected = self._expected, None
         if expected is not None:
@@ -87,7 +88,8 @@ class Launcher:
         its take-over, so the launcher never replaces that spare on an out-of-date count (a
         hint of its own could reach the launcher after the take-overs it was meant for)."""
         with self._hint_lock:
-            self._expected = f"S{max(0, attempts)}".encode()
+            self._hints += 1
+            self._expected = f"S{self._hints}:{max(0, attempts)}".encode()
 
     def _hint(self, message: str) -> None:
         with contextlib.suppress(OSError):

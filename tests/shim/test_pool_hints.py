@@ -1,5 +1,6 @@
-"""Pool hints to the launcher: S<n> (at most n more attempts: no spare forked beyond that) and
-G<n> (a burst of n is coming: fork up to n idle spares now), as a parallel block sends them."""
+"""Pool hints to the launcher: S<k>:<n> (at most n more attempts: no spare forked beyond that;
+k numbers the hints) and G<n> (a burst of n is coming: fork up to n idle spares now), as a
+parallel block sends them."""
 
 from __future__ import annotations
 
@@ -34,6 +35,21 @@ def test_expect_stops_replacements_and_grow_refills(tmp_path):
         assert settled(client, 2)  # two taken, none replaced: two left for what is coming
         client.pool_grow(5)
         assert settled(client, 5)
+
+
+def test_a_hint_reported_after_a_newer_one_is_ignored(tmp_path):
+    """Spares report hints when their commands start, which need not be the order the hints
+    were given: a late report of an older, larger hint must not grow the pool again."""
+    with ShimClient(tmp_path / "run", spares=4) as client:
+        assert settled(client, 4)
+        spec = {"argv": ["true"], "timeout": 30}
+        client.pool_expect(5)
+        older = client.prepare(AttemptSpec(attempt_dir=str(tmp_path / "a.1"), **spec))
+        client.pool_expect(2)
+        newer = client.prepare(AttemptSpec(attempt_dir=str(tmp_path / "a.2"), **spec))
+        assert newer.go().wait(timeout=30).exit_code == 0
+        assert older.go().wait(timeout=30).exit_code == 0
+        assert settled(client, 2)
 
 
 def test_a_parallel_block_leaves_no_pool_of_its_width_behind(tmp_path):
