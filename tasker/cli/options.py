@@ -87,6 +87,7 @@ class Options:
     env_timeout: int | None = None
     file_args: list[str] = field(default_factory=list)
     cli_args: list[str] = field(default_factory=list)
+    validation_warnings: tuple[str, ...] = ()  # the validator's, for the JSON document
 
 
 class _Parser(argparse.ArgumentParser):

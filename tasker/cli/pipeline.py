@@ -22,6 +22,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,9 @@ class Pipeline:
         report = validate_workflow(wf, validation_options(self.options, self.config))
         for finding in report.warnings:
             self.log.debug(f"# WARNING: {finding}")
+        if report.warnings:
+            self.options = replace(self.options, validation_warnings=tuple(
+                str(finding) for finding in report.warnings))
         if report.errors:
             self.log.info("# Task validation FAILED.")
             for finding in report.errors:

@@ -89,6 +89,7 @@ def run_attempt(rc: RunContext, plan: AttemptPlan) -> ev.AttemptFinished:
     for line in result_lines(display, raw.exit_code, raw.stdout.text, raw.stderr.text,
                              totals=totals):
         rc.log.info(line)
+
     def stored(success: bool, stdout: StreamSummary, stderr: StreamSummary) -> Resolve:
         result = _result(plan, prepared, raw, success, stdout=stdout, stderr=stderr)
         return resolver(globals_, {**views, task.id: to_view(result)},

@@ -73,6 +73,7 @@ def _metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
         "log_file": meta.get("log_file"),
         "journal": meta.get("journal"),
         "journal_chain_head": meta.get("journal_chain_head"),
+        "validation_warnings": list(meta.get("validation_warnings") or []),
     }
 
 

@@ -39,6 +39,18 @@ def check_execution(tasks: list[TaskBase], workflow: Workflow, options: Validati
             isinstance(task, ParallelTask) and task.hostnames)
         if runs_command and canonical == "local" and not options.skip_command_validation:
             _check_command(task, options, known, out)
+        if runs_command and canonical == "local" and task.exec is None:
+            _check_default_local(task, options, out)
+
+
+def _check_default_local(task: TaskBase, options: ValidationOptions, out: Findings) -> None:
+    """SPEC §B: the default exec type is local, so a task without `exec=` naming another
+    host runs on this machine; a warning (DEBUG line and JSON, never WARN) says so."""
+    hosts = task.hostnames if isinstance(task, ParallelTask) else (task.hostname or "",)
+    for host in hosts:
+        if not has_placeholder(host) and not options.is_local_host(host):
+            out.warning(task, f"hostname '{host}' is not this machine, but the task has no "
+                        "exec= and runs here with the default exec type local", "hostname")
 
 
 def _sanitize(task: TaskBase, mode: str, out: Findings) -> None:

@@ -29,6 +29,20 @@ def command_on_path(command: str) -> bool:
     return shutil.which(command) is not None
 
 
+_LOCAL_NAMES: list[frozenset[str]] = []
+
+
+def is_this_machine(hostname: str) -> bool:
+    """True for a name of the local machine: localhost, a loopback address, or this host's
+    own name (its first label too); no DNS lookup."""
+    if not _LOCAL_NAMES:
+        own = os.uname().nodename.lower()
+        _LOCAL_NAMES.append(frozenset({"", "localhost", "localhost.localdomain", "::1", own,
+                                       own.split(".")[0]}))
+    name = hostname.strip().lower().rstrip(".")
+    return name in _LOCAL_NAMES[0] or name.startswith("127.")
+
+
 @dataclass(frozen=True)
 class ValidationOptions:
     """Switches and injected lookups of the validator (REFERENCE §7.2/§7.3, SPEC D11/D14)."""
@@ -39,6 +53,7 @@ class ValidationOptions:
     default_exec_type: str = "local"
     canonical_exec: Callable[[str], str | None] = builtin_canonical_exec
     command_exists: Callable[[str], bool] = command_on_path
+    is_local_host: Callable[[str], bool] = is_this_machine
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -153,3 +154,14 @@ def test_an_invalid_exec_config_runs_local_tasks_and_refuses_the_others(tmp_path
                   text=local.replace("exec=local", "exec=pbrun"))
     assert proc.returncode == 20
     assert "Execution types not found in configuration: pbrun" in proc.stdout
+
+
+def test_validation_warnings_reach_the_json_document_not_the_console(tmp_path):
+    """SPEC §B: a task without exec= naming another host runs locally; the warning is a
+    DEBUG line and part of the JSON document, never a WARN line."""
+    out = tmp_path / "o.json"
+    proc = tasker(tmp_path, "f.txt", "-r", "-l", str(tmp_path / "base"), f"--output-json={out}",
+                  "--skip-host-validation", text="task=0\nhostname=db01\ncommand=true\n")
+    assert proc.returncode == 0 and "db01' is not this machine" not in proc.stdout
+    warnings = json.loads(out.read_text())["workflow_metadata"]["validation_warnings"]
+    assert len(warnings) == 1 and "hostname 'db01' is not this machine" in warnings[0]

@@ -76,3 +76,18 @@ def test_command_on_path_finds_programs_and_executable_files(tmp_path):
     os.chmod(script, script.stat().st_mode | stat.S_IXUSR)
     assert command_on_path(str(script))
     assert not command_on_path(str(tmp_path / "missing"))
+
+
+def test_a_task_without_exec_naming_another_host_is_warned_about():
+    """SPEC §B: the default exec type is local, so such a task runs on this machine."""
+    def other(text: str) -> list[str]:
+        return [w for w in warnings(text) if "is not this machine" in w]
+
+    remote = "task=0\nhostname=db01\ncommand=echo\n"
+    assert other(remote) == ["hostname 'db01' is not this machine, but the task has no exec= "
+                             "and runs here with the default exec type local"]
+    assert other(remote + "exec=local\n") == []  # said explicitly
+    for host in ("localhost", "127.0.0.1", os.uname().nodename, "@H@"):
+        assert other(f"H=x\ntask=0\nhostname={host}\ncommand=echo\n") == [], host
+    block = "task=0\ntype=parallel\nhostnames=localhost,web1\ncommand=echo\n"
+    assert len(other(block)) == 1 and "'web1'" in other(block)[0]
