@@ -140,6 +140,7 @@ class Pipeline:
         if self.options.show_plan and not self._confirm_plan(wf):
             return None
         self._check_start_from(wf)
+        self._dependency_warnings(wf)
         return self._validate_hosts(wf)
 
     def _parse(self) -> Any:
@@ -182,6 +183,20 @@ class Pipeline:
                 self.log.error(str(finding))
             raise ValidationFailed(list(report.errors))
         self.log.info("# Task validation passed successfully.")
+
+    def _dependency_warnings(self, wf: Any) -> None:
+        """REFERENCE §5.1 step 9: forward references in conditions and arguments (non-fatal;
+        skipped with the task validation)."""
+        if self.options.skip_task_validation:
+            return
+        from tasker.validation.findings import written_tasks
+        from tasker.validation.references import dependency_issues
+
+        issues = dependency_issues(written_tasks(wf), wf)
+        if issues:
+            self.log.info("# WARNING: Task dependency issues detected:")
+            for issue in issues:
+                self.log.info(f"#   {issue}")
 
     def _confirm_plan(self, wf: Any) -> bool:
         from tasker.report.plan import CANCELLED, confirm, plan_lines

@@ -34,6 +34,28 @@ def check_references(tasks: Iterable[TaskBase], workflow: Workflow, out: Finding
     return checker.referenced
 
 
+def dependency_issues(tasks: Iterable[TaskBase], workflow: Workflow) -> list[str]:
+    """REFERENCE §5.1 step 9, §7.2: `@N_...@` in a `condition` or `arguments` naming a task
+    that comes later, or does not exist: the placeholder stays literal unless that task has
+    run (a non-fatal warning)."""
+    issues = []
+    for task in tasks:
+        for key in ("condition", "arguments"):
+            value = getattr(task, key, None) or ""
+            for name in dict.fromkeys(_TOKEN.findall(value)):
+                ref = _TASK_REF.fullmatch(name)
+                target = _as_id(ref.group(1)) if ref else None
+                if target is None or target == task.id:
+                    continue
+                if target not in workflow.tasks:
+                    issues.append(f"Task {task.id}: {key} references Task {target}, which "
+                                  "does not exist")
+                elif target > task.id:
+                    issues.append(f"Task {task.id}: {key} references Task {target}, which "
+                                  "comes later")
+    return issues
+
+
 class _References:
     """Walks the references of each task, remembering used globals and referenced tasks."""
 

@@ -265,3 +265,14 @@ def test_preamble_announces_json_and_missing_alert(fakes, run_main, tmp_path):
     assert f"INFO: JSON output will be saved to: {tmp_path / 'o.json'}" in out
     assert f"WARNING: Alert script not found: {tmp_path / 'nope.sh'}" in out
     assert fakes.runs[0][1].alert_on_failure is None
+
+
+def test_forward_references_print_the_dependency_warning(fakes, run_main):
+    """REFERENCE §5.1 step 9, §7.2: non-fatal, skipped with the task validation."""
+    text = GOOD.replace("arguments=hello", "arguments=@1_stdout@")
+    code, out, _ = run_main(write("f.txt", text), "--validate-only")
+    assert code == 0
+    assert "# WARNING: Task dependency issues detected:" in out
+    assert "#   Task 0: arguments references Task 1, which comes later" in out
+    code, out, _ = run_main(write("f.txt", text), "--validate-only", "--skip-task-validation")
+    assert code == 0 and "dependency issues" not in out
