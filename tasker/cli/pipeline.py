@@ -30,6 +30,7 @@ from tasker.cli.interrupts import Interrupted, signals_raise
 from tasker.cli.options import Options, run_timestamp
 from tasker.errors import (
     ExecConfigError,
+    HostValidationError,
     InstanceLockedError,
     NoTasksError,
     StartFromError,
@@ -305,8 +306,9 @@ class Pipeline:
         return self.phase
 
     def _report_error(self, exc: TaskerError) -> None:
-        if isinstance(exc, ValidationFailed | StartFromError):
-            return  # their lines are printed already
+        if isinstance(exc, ValidationFailed | StartFromError) or (
+                isinstance(exc, HostValidationError) and exc.failures):
+            return  # their lines are printed already (REFERENCE §7.4's two for hosts)
         if isinstance(exc, NoTasksError):
             self.log.warn("No valid tasks found. Exiting.")
         else:

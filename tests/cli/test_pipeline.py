@@ -175,6 +175,14 @@ def test_host_validation_failure_exits_with_its_code(fakes, run_main):
     assert summary_rows()[0][6] == "host_validation"
 
 
+def test_failed_host_probes_are_not_reported_a_third_time(fakes, run_main):
+    """REFERENCE §7.4 gives two lines, which host validation prints itself."""
+    fakes.hosts = HostValidationError("Host validation failed (1 failures)", 60,
+                                      failures=["h1"])
+    code, out, _ = run_main(write("f.txt", GOOD))
+    assert code == 60 and "Host validation failed (1 failures)" not in out
+
+
 def test_show_plan_cancelled_at_eof_exits_0_without_running(fakes, run_main):
     code, out, _ = run_main(write("f.txt", GOOD), "--show-plan", stdin="")
     assert code == 0
