@@ -258,6 +258,11 @@ class WorkflowRunner:
                              signal_name=rc.signal_name)
         if self.options.output_json:
             outcome.json_path = self._write_json(finish, state, journal_end)
+        if journal_end is not None and journal_end.archived and self.options.auto_recovery:
+            # REFERENCE §8.10, §5.1 step 15: TASKER deletes its recovery file last; here the
+            # journal left recovery/ for journals/ (archived above)
+            self.log.info("# Auto-recovery: Deleted recovery file (workflow completed "
+                          "successfully)")
         return outcome
 
     def _close_journal(self, finish: act.Finish) -> JournalEnd | None:

@@ -165,3 +165,18 @@ def test_validation_warnings_reach_the_json_document_not_the_console(tmp_path):
     assert proc.returncode == 0 and "db01' is not this machine" not in proc.stdout
     warnings = json.loads(out.read_text())["workflow_metadata"]["validation_warnings"]
     assert len(warnings) == 1 and "hostname 'db01' is not this machine" in warnings[0]
+
+
+def test_a_successful_auto_recovery_run_says_its_recovery_state_is_gone(tmp_path):
+    """REFERENCE §8.10: `# Auto-recovery: Deleted recovery file (workflow completed
+    successfully)` after the JSON line (the journal has left recovery/ for journals/)."""
+    line = "# Auto-recovery: Deleted recovery file (workflow completed successfully)"
+    text = "task=0\nhostname=localhost\ncommand=true\nexec=local\n"
+    proc = tasker(tmp_path, "f.txt", "-r", "-l", str(tmp_path / "base"),
+                  f"--output-json={tmp_path / 'o.json'}", text=text)
+    assert proc.returncode == 0
+    lines = [entry.split("] ", 1)[-1] for entry in proc.stdout.splitlines()]
+    written = f"# Workflow output written to: {tmp_path / 'o.json'}"
+    assert lines.index(line) == lines.index(written) + 1
+    proc = tasker(tmp_path, "f.txt", "-r", "-l", str(tmp_path / "base"), text=text)
+    assert line not in proc.stdout  # without --auto-recovery there is no recovery state
