@@ -132,14 +132,15 @@ def _make_decision(task: TaskBase, resolve: Resolve) -> MakeDecision:
     tid = task.id
     ctx = dummy_context(resolve)
     if task.success:
-        text, passed = task.success, _condition_value(task.success, ctx)
-    elif task.failure:
-        text = task.failure
-        passed = not _condition_value(task.failure, ctx)
+        text, value = task.success, _condition_value(task.success, ctx)
+        passed = value
+    elif task.failure:  # the condition's own value is logged; true means FAILED
+        text, value = task.failure, _condition_value(task.failure, ctx)
+        passed = not value
     else:
-        text, passed = "", True
+        text, value, passed = "", True, True
     msgs = (("info", f"Task {tid}: DECISION - Evaluating conditions"),
-            ("info", f"Task {tid}: Decision condition '{text}' evaluated to: {passed}"),
+            ("info", f"Task {tid}: Decision condition '{text}' evaluated to: {value}"),
             ("info", f"Task {tid}: Decision {'PASSED' if passed else 'FAILED'}"))
     return MakeDecision(task_id=tid, passed=passed, messages=msgs)
 

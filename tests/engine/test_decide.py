@@ -324,6 +324,14 @@ def test_decision_evaluates_on_globals():
     assert after(DECISION.format(extra=""), routed(0), globals_={"X": "no"}).passed is False
 
 
+def test_a_failure_decision_logs_its_condition_s_own_value():
+    text = DECISION.replace("success=@X@=go", "failure=@X@=go").format(extra="")
+    action = after(text, routed(0), globals_={"X": "go"})
+    assert action.passed is False
+    assert [m for _level, m in action.messages][1:] == [
+        "Task 0: Decision condition '@X@=go' evaluated to: True", "Task 0: Decision FAILED"]
+
+
 def decided(passed: bool) -> ev.DecisionMade:
     return ev.DecisionMade(task_id=0, passed=passed,
                            result=text_result(0, 0 if passed else 1, passed))
