@@ -150,10 +150,16 @@ class Pipeline:
         self.phase = "task_file_parsing"
         opts = self.options
         self.log.info(f"# Parsing global variables from '{opts.task_file}'")
+        notes: list[str] = []
         parse_options = ParseOptions(env=self.env, strict_env=opts.strict_env_validation,
                                      skip_security=opts.skip_security_validation,
-                                     skip_task_validation=opts.skip_task_validation)
-        wf = parse_workflow(self.text, opts.task_file, parse_options)
+                                     skip_task_validation=opts.skip_task_validation,
+                                     notes=notes)
+        try:
+            wf = parse_workflow(self.text, opts.task_file, parse_options)
+        finally:
+            for note in notes:  # lines read up to a parse error included
+                self.log.debug(note)
         self.wf = wf
         if self.launcher is not None:  # size the pre-started launcher's pool
             from tasker.runner import spare_count

@@ -30,6 +30,7 @@ class ParseOptions:
     strict_env: bool = False
     skip_security: bool = False
     skip_task_validation: bool = False
+    notes: list[str] | None = None    # receives DEBUG notes on ignored lines (REFERENCE §2.1)
 
 
 def parse_workflow(text: str, source: str, options: ParseOptions) -> Workflow:
@@ -39,7 +40,7 @@ def parse_workflow(text: str, source: str, options: ParseOptions) -> Workflow:
     more task blocks than there are task IDs is refused before any block is built.
     """
     _check_task_count(text, source)
-    entries = iter_entries(text)
+    entries = iter_entries(text, options.notes)
     header: list[Entry] = []
     first = next((e for e in entries if e.key == "task" or header.append(e)), None)
     globals_, unexpanded = parse_globals(header, options.env, source, options.strict_env,

@@ -284,3 +284,13 @@ def test_forward_references_print_the_dependency_warning(fakes, run_main):
     assert "#   Task 0: arguments references Task 1, which comes later" in out
     code, out, _ = run_main(write("f.txt", text), "--validate-only", "--skip-task-validation")
     assert code == 0 and "dependency issues" not in out
+
+
+def test_a_line_without_key_value_is_a_debug_note(fakes, run_main):
+    """REFERENCE §2.1: S0's `return 0` typo is dropped with a DEBUG-only warning."""
+    text = GOOD.replace("arguments=bye\n", "arguments=bye\nreturn 0\n")
+    code, out, _ = run_main(write("f.txt", text), "--validate-only", "-d")
+    assert code == 0
+    assert "DEBUG: Line 10: Line does not contain a key=value pair: 'return 0'" in out
+    _, out, _ = run_main(write("f.txt", text), "--validate-only")
+    assert "key=value" not in out
