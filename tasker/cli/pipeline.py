@@ -160,6 +160,9 @@ class Pipeline:
         finally:
             for note in notes:  # lines read up to a parse error included
                 self.log.debug(note)
+        for task in wf.tasks.values():  # REFERENCE §2.3
+            for key in task.unknown_fields:
+                self.log.debug(f"Task {task.id}: Ignoring unknown task field '{key}'")
         self.wf = wf
         if self.launcher is not None:  # size the pre-started launcher's pool
             from tasker.runner import spare_count

@@ -292,5 +292,7 @@ def test_a_line_without_key_value_is_a_debug_note(fakes, run_main):
     code, out, _ = run_main(write("f.txt", text), "--validate-only", "-d")
     assert code == 0
     assert "DEBUG: Line 10: Line does not contain a key=value pair: 'return 0'" in out
+    _, out, _ = run_main(write("f.txt", GOOD + "goto=0\n"), "--validate-only", "-d")
+    assert "DEBUG: Task 1: Ignoring unknown task field 'goto'" in out
     _, out, _ = run_main(write("f.txt", text), "--validate-only")
     assert "key=value" not in out
