@@ -24,7 +24,7 @@ import time
 
 from executor_shim import proctree
 from executor_shim.memory import MemoryGuard
-from executor_shim.spawn import locate, output_pipe, spawn, widen
+from executor_shim.spawn import output_pipe, spawn, widen
 from executor_shim.spec import Spec
 from executor_shim.streams import StreamCapture
 
@@ -50,8 +50,7 @@ class Announcer:
     """Hooks around the spawn (the shim writes its identity there); no-ops by default."""
 
     def before_spawn(self) -> None:
-        """Called just before the command is started (the shim waits for the supervisor's
-        go there); an exception abandons the attempt before anything ran."""
+        """Called just before the command is started."""
 
     def after_spawn(self, command_pid: int | None) -> None:
         """Called once the command runs (None: it could not be started)."""
@@ -85,27 +84,16 @@ class Attempt:
     # ----------------------------------------------------------------- entry point
     def run(self) -> dict:
         """Spawn, supervise and summarise the attempt."""
+        started_at, t0 = time.time(), time.monotonic()
         out_r, out_w = output_pipe()
         err_r, err_w = output_pipe()
         spawn_error = None
         env = self.spec.env if self.spec.env is not None else dict(os.environ)
-        try:
-            path: str | Exception = locate(self.spec.argv, self.spec.cwd, env)
-        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in a path or argument
-            path = exc
-        try:
-            self.announcer.before_spawn()
-        except BaseException:  # abandoned before the start: nothing ran
-            for fd in (out_r, out_w, err_r, err_w):
-                os.close(fd)
-            raise
-        started_at, t0 = time.time(), time.monotonic()
+        self.announcer.before_spawn()
         self.guard.before_spawn()
         try:
-            if isinstance(path, Exception):
-                raise path
-            self.pid = spawn(path, self.spec.argv, env, out_w, err_w)
-        except (OSError, ValueError) as exc:
+            self.pid = spawn(self.spec.argv, env, self.spec.cwd, out_w, err_w)
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in a path or argument
             spawn_error = str(exc)
         finally:
             os.close(out_w)

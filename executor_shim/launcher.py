@@ -2,13 +2,10 @@
 
 `python -m executor_shim.launcher FD [SPARES [DIR]]`: FD is one end of a SOCK_SEQPACKET socketpair.
 Each message is an attempt spec (JSON) with the write end of that attempt's status pipe
-attached (SCM_RIGHTS), and usually the read end of its go pipe: the spare then gets
-everything ready while the supervisor makes the attempt's intent durable, and starts the
-command on the go byte (an end of the pipe instead abandons the attempt: nothing runs).
-Spare processes, forked ahead of time, wait on that socket; the kernel hands each message
-to exactly one of them. The spare that got it reports "T<pid>" to the launcher (which forks
-a replacement), unties itself from the launcher and becomes that attempt's shim (own
-session, subreaper), so it survives the launcher and the supervisor.
+attached (SCM_RIGHTS). Spare processes, forked ahead of time, wait on that socket; the kernel
+hands each message to exactly one of them. The spare that got it reports "T<pid>" to the
+launcher (which forks a replacement), unties itself from the launcher and becomes that
+attempt's shim (own session, subreaper), so it survives the launcher and the supervisor.
 An idle spare dies with the launcher (PR_SET_PDEATHSIG, cleared once it has work), so a dead
 launcher shows as a closed socket to the client. The launcher exits when the client's end of
 the socket closes, or when spares keep dying before taking any work. When a spare takes work
@@ -54,7 +51,7 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
             resultfile.prepare(prepare_dir, shim.identity())
     while True:
         try:
-            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 2, socket.MSG_CMSG_CLOEXEC)
+            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 1, socket.MSG_CMSG_CLOEXEC)
         except InterruptedError:
             continue
         if msg and fds:
@@ -79,8 +76,7 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
             os.write(notify, hint + f"T{os.getpid()}\n".encode())
             os.close(notify)
 
-    go_fd = fds[1] if len(fds) > 1 else None
-    return shim.run_shim(spec_from_json(msg), fds[0], on_started=taken, go_fd=go_fd)
+    return shim.run_shim(spec_from_json(msg), fds[0], on_started=taken)
 
 
 class _Spares:

@@ -100,41 +100,19 @@ def identity() -> dict:
     return {"pid": me, "start_ticks": proctree.start_ticks(me) or 0, "boot_id": _BOOT_ID}
 
 
-class Abandoned(BaseException):
-    """The supervisor let go of the attempt before its go: the command must not start."""
-
-
-def await_go(go_fd: int) -> bool:
-    """Block until the supervisor's go byte (True) or the end of its pipe (False: it died,
-    or could not make the attempt's intent durable)."""
-    try:
-        return os.read(go_fd, 1) == b"G"
-    except OSError:
-        return False
-    finally:
-        os.close(go_fd)
-
-
 class _Announcer(Announcer):
-    """Waits for the go (if any), writes shim.json before the command starts, then the ID
-    line."""
+    """Writes shim.json before the command starts, then the ID line."""
 
     def __init__(self, spec: Spec, status_fd: int | None,
-                 on_started: Callable[[], None] | None = None, go_fd: int | None = None):
+                 on_started: Callable[[], None] | None = None):
         self.spec = spec
         self.status_fd = status_fd
         self.on_started = on_started
-        self.go_fd = go_fd
         self.identity = identity()
         self.me, self.ticks = self.identity["pid"], self.identity["start_ticks"]
 
     def before_spawn(self) -> None:
-        """The go first, then shim.json: whoever can know of the command can also adopt its
-        shim."""
-        if self.go_fd is not None:
-            go_fd, self.go_fd = self.go_fd, None
-            if not await_go(go_fd):
-                raise Abandoned
+        """shim.json first: whoever can know of the command can also adopt its shim."""
         with contextlib.suppress(OSError):
             resultfile.place(self.spec.attempt_dir, self.identity)
 
@@ -151,25 +129,15 @@ def _crash_result(error: str) -> dict:
 
 
 def run_shim(spec: Spec, status_fd: int | None = None,
-             on_started: Callable[[], None] | None = None, go_fd: int | None = None) -> int:
+             on_started: Callable[[], None] | None = None) -> int:
     """Detach, run one attempt and write its result; returns the shim's own exit status.
 
     `on_started` runs once the command is running and announced (a spare tells its launcher
-    then, so the replacement fork does not compete with this attempt's start), or once the
-    attempt is abandoned. With `go_fd`, everything up to the spawn is done first, and the
-    command starts only when the supervisor writes its go byte there (its intent record is
-    durable by then); if the pipe ends instead, nothing runs and nothing is written.
+    then, so the replacement fork does not compete with this attempt's start).
     """
     detach()
     try:
-        result = Attempt(spec, _Announcer(spec, status_fd, on_started, go_fd)).run()
-    except Abandoned:
-        resultfile.discard_prepared()
-        if on_started is not None:
-            on_started()
-        if status_fd is not None:
-            os.close(status_fd)
-        return 0
+        result = Attempt(spec, _Announcer(spec, status_fd, on_started)).run()
     except Exception:
         import traceback  # only on this path: it would weigh on every forked shim
 

@@ -53,22 +53,16 @@ def widen(read_end: int) -> None:
         fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
 
 
-def locate(argv: list[str], cwd: str | None, env: dict[str, str]) -> str:
-    """Enter `cwd` and find the file to execute for argv (the work before a spawn that can
-    be done while the supervisor makes the attempt's intent durable)."""
+def spawn(argv: list[str], env: dict[str, str], cwd: str | None, out_w: int, err_w: int) -> int:
+    """Start argv in its own process group, stdin from /dev/null; return its pid.
+
+    Raises OSError with the OS error text, naming argv[0] as written (like subprocess).
+    """
     if not argv:
         raise FileNotFoundError(errno.ENOENT, "empty command line", "")
     if cwd:
         os.chdir(cwd)
-    return resolve(argv[0], env)
-
-
-def spawn(path: str, argv: list[str], env: dict[str, str], out_w: int, err_w: int) -> int:
-    """Start `path` (found by `locate`) with argv in its own process group, stdin from
-    /dev/null; return its pid.
-
-    Raises OSError with the OS error text, naming argv[0] as written (like subprocess).
-    """
+    path = resolve(argv[0], env)
     actions = [
         (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
         (os.POSIX_SPAWN_DUP2, out_w, 1),

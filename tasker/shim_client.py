@@ -3,8 +3,6 @@ adopt an attempt left by a crashed supervisor, and verify a shim's identity befo
 
     client = ShimClient(run_dir)             # starts `executor_shim.launcher` in the background
     handle = client.start(spec)              # hands the spec to the launcher's next spare
-    pending = client.prepare(spec)           # the same, but the spare waits for the go:
-    handle = pending.go()                    #   journal the intent durably in between
     selectors/select on handle.fileno()      # readable (EOF) when the shim has finished
     result = handle.wait()                   # reads result.json -> AttemptResult
     handle.cancel(skip_grace=False)          # SIGTERM (grace) or SIGUSR1 (no grace) to the shim
@@ -265,48 +263,6 @@ def _read_identity_file(path: Path, attempts: int = 3) -> dict | None:
     return None
 
 
-class PendingStart:
-    """An attempt handed to a spare that waits for the go (see `ShimClient.prepare`)."""
-
-    def __init__(self, client: ShimClient, attempt_dir: Path, payload: bytes, *,
-                 launcher: Launcher | None = None, status_r: int | None = None,
-                 go_w: int | None = None):
-        self.client = client
-        self.attempt_dir = attempt_dir
-        self.payload = payload
-        self.launcher = launcher
-        self.status_r = status_r
-        self.go_w = go_w
-
-    def go(self) -> AttemptHandle:
-        """Start the command; its handle once the shim has announced itself. A spare that
-        dies on the way is replaced by a fresh start (or adopted if it got that far)."""
-        status_r, go_w = self.status_r, self.go_w
-        self.status_r = self.go_w = None
-        if status_r is not None and go_w is not None:
-            try:
-                os.write(go_w, b"G")
-                identity, rest = _read_identity(status_r, START_TIMEOUT)
-            except OSError:
-                identity, rest = None, b""
-            finally:
-                os.close(go_w)
-            if identity is not None:
-                return AttemptHandle(self.attempt_dir, identity, status_r, status=rest)
-            os.close(status_r)
-            if (self.attempt_dir / "shim.json").exists():
-                return self.client._adopt_started(self.attempt_dir)
-            self.client._discard(self.launcher)
-        return self.client.start_now(self.attempt_dir, self.payload)
-
-    def abandon(self) -> None:
-        """Let the spare go without starting anything (it ends when its go pipe closes)."""
-        for fd in (self.status_r, self.go_w):
-            if fd is not None:
-                os.close(fd)
-        self.status_r = self.go_w = None
-
-
 class ShimClient:
     """Starts one shim per attempt (via a pre-started launcher) and adopts orphaned attempts."""
 
@@ -356,42 +312,11 @@ class ShimClient:
         the shim puts the attempt directory in place (renaming one it prepared while idle);
         a direct start creates the directory here and writes spec.json, where its shim
         reads it."""
-        return self.prepare(spec).go()
-
-    def prepare(self, spec: AttemptSpec) -> PendingStart:
-        """Hand the spec to a spare that gets everything ready but starts the command only
-        on `go()` (call it once the attempt's intent is durable; `abandon()` otherwise).
-        The spare's preparation then overlaps the journal's fsync. Without a launcher,
-        nothing happens before `go()`."""
-        attempt_dir, payload = self._payload(spec)
-        launcher = self._live_launcher() if self._use_launcher else None
-        if launcher is None:
-            return PendingStart(self, attempt_dir, payload)
-        status_r, status_w = os.pipe()
-        go_r, go_w = os.pipe()
-        try:
-            sent = launcher.submit(payload, status_w, go_r)
-        finally:
-            os.close(status_w)
-            os.close(go_r)
-        if not sent:
-            os.close(status_r)
-            os.close(go_w)
-            self._discard(launcher)
-            return PendingStart(self, attempt_dir, payload)
-        return PendingStart(self, attempt_dir, payload, launcher=launcher, status_r=status_r,
-                            go_w=go_w)
-
-    @staticmethod
-    def _payload(spec: AttemptSpec) -> tuple[Path, bytes]:
         attempt_dir = Path(spec.attempt_dir).absolute()
         if spec.cwd is None or not Path(spec.attempt_dir).is_absolute():
             spec = spec.model_copy(update={"cwd": spec.cwd or str(Path.cwd()),
                                            "attempt_dir": str(attempt_dir)})
-        return attempt_dir, spec.model_dump_json().encode()
-
-    def start_now(self, attempt_dir: Path, payload: bytes) -> AttemptHandle:
-        """Start at once: through the launcher (restarted once if it is gone), else directly."""
+        payload = spec.model_dump_json().encode()
         if self._use_launcher:
             handle = self._start_via_launcher(attempt_dir, payload)
             if handle is not None:

@@ -1,7 +1,7 @@
 """The executor launcher as the supervisor sees it (`executor_shim.launcher` is the other side).
 
     launcher = Launcher(spares_dir, spares, log_path)   # starts it and its spares
-    launcher.submit(spec_json, status_w[, go_r])         # one attempt to the next spare
+    launcher.submit(spec_json, status_w)                 # one attempt to the next spare
     launcher.grow(n) / launcher.expect(n)                # pool hints: G<n>, S<k>:<n>
     launcher.close(keep_log)                             # it exits; its spares directory goes
 
@@ -62,16 +62,15 @@ class Launcher:
         self._expected: bytes | None = None
         self._hints = 0  # S hints numbered: the launcher applies none older than the last
 
-    def submit(self, payload: bytes, status_w: int, go_r: int | None = None) -> bool:
+    def submit(self, payload: bytes, status_w: int) -> bool:
         """Hand one attempt (spec JSON) to the launcher; False when the launcher is gone.
-        With `go_r`, the spare that takes it starts the command only on a go byte there.
         A pending `expect` rides along (`S<k>:<n>` line before the spec)."""
         with self._hint_lock:
             expected, self._expected = self._expected, None
         if expected is not None:
             payload = expected + b"\n" + payload
         try:
-            socket.send_fds(self.sock, [payload], [status_w] if go_r is None else [status_w, go_r])
+            socket.send_fds(self.sock, [payload], [status_w])
             return True
         except OSError:
             return False

@@ -70,23 +70,6 @@ class FakeHandle:
 
 
 @dataclass
-class FakePending:
-    """A fake attempt waiting for its go."""
-
-    shim: FakeShim
-    spec: AttemptSpec
-
-    def go(self) -> FakeHandle:
-        """Start it now."""
-        return self.shim.start(self.spec)
-
-    def abandon(self) -> None:
-        """Record that it never started (in the shim's `abandoned`)."""
-        with self.shim._lock:
-            self.shim.abandoned.append(self.spec)
-
-
-@dataclass
 class FakeShim:
     """Answers attempts from a script keyed by command (argv[0]); records every spec."""
 
@@ -94,13 +77,8 @@ class FakeShim:
     default: FakeRun = FakeRun()
     on_start: Callable[[AttemptSpec], None] | None = None
     specs: list[AttemptSpec] = field(default_factory=list)
-    abandoned: list[AttemptSpec] = field(default_factory=list)  # handed over, never started
     _used: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def prepare(self, spec: AttemptSpec) -> FakePending:
-        """A start that happens on `go()` (as `ShimClient.prepare`)."""
-        return FakePending(self, spec)
 
     def start(self, spec: AttemptSpec) -> FakeHandle:
         """Record the spec and return a finished handle."""

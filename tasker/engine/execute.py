@@ -103,9 +103,7 @@ def run_attempt(rc: RunContext, plan: AttemptPlan) -> ev.AttemptFinished:
 
 
 def _fresh(rc: RunContext, plan: AttemptPlan, prepared: Prepared) -> tuple[int, Raw]:
-    """Announce a new attempt (write-ahead intent) and run it. The shim gets the attempt
-    first and prepares it while the intent is made durable; it starts the command only on
-    the go that follows (see `ShimClient.prepare`)."""
+    """Announce a new attempt (write-ahead intent) and run it."""
     task, display = plan.task, plan.display
     number = rc.recorder.reserve_attempt(task.id)
     attempt_dir = _attempt_dir(rc, plan, number)
@@ -114,36 +112,12 @@ def _fresh(rc: RunContext, plan: AttemptPlan, prepared: Prepared) -> tuple[int, 
         rc.log.info(f"Task {display}: [DRY RUN] Would execute: {shown}")
     else:
         rc.log.info(f"Task {display}: Executing [{prepared.exec_type}]: {shown}")
-    pending = _hand_over(rc, prepared, attempt_dir)
-    try:
-        rc.recorder.emit(ev.AttemptIntent(
-            at=rc.clock.now(), task_id=task.id, parent=plan.parent, attempt=number,
-            iteration=plan.iteration, retry=plan.retry, display=display,
-            exec_type=prepared.exec_type, hostname=prepared.hostname, command_line=shown,
-            timeout=prepared.timeout, attempt_dir=attempt_dir))
-    except BaseException:
-        if pending is not None and not isinstance(pending, Exception):
-            pending.abandon()
-        raise
-    return number, _execute(rc, plan, prepared, attempt_dir, number, pending=pending)
-
-
-def _hand_over(rc: RunContext, prepared: Prepared,
-               attempt_dir: str | None) -> object | Exception | None:
-    """The attempt handed to the shim, waiting for its go (None: nothing is to be started;
-    an exception: the shim could not take it)."""
-    if rc.dry_run or prepared.error is not None or attempt_dir is None or rc.stop.is_set():
-        return None
-    from tasker.shim_protocol import AttemptSpec
-
-    spec = AttemptSpec(argv=list(prepared.argv), attempt_dir=attempt_dir, env=dict(rc.env),
-                       cwd=str(Path.cwd()), timeout=prepared.timeout,
-                       kill_grace=rc.options.kill_grace, memory_limit=prepared.memory_limit,
-                       patterns=prepared.patterns)
-    try:
-        return rc.shim.prepare(spec)
-    except (OSError, TaskerError) as exc:
-        return exc
+    rc.recorder.emit(ev.AttemptIntent(
+        at=rc.clock.now(), task_id=task.id, parent=plan.parent, attempt=number,
+        iteration=plan.iteration, retry=plan.retry, display=display,
+        exec_type=prepared.exec_type, hostname=prepared.hostname, command_line=shown,
+        timeout=prepared.timeout, attempt_dir=attempt_dir))
+    return number, _execute(rc, plan, prepared, attempt_dir, number)
 
 
 def prepare(rc: RunContext, task: TaskBase, resolve: Resolve, display: str) -> Prepared:
@@ -204,27 +178,29 @@ def _attempt_dir(rc: RunContext, plan: AttemptPlan, number: int) -> str | None:
 
 
 def _execute(rc: RunContext, plan: AttemptPlan, prepared: Prepared, attempt_dir: str | None,
-             number: int, *, pending: object | Exception | None) -> Raw:
+             number: int) -> Raw:
     now = rc.clock.now()
     if rc.dry_run:
         text = DRY_RUN_SUBTASK_STDOUT if plan.parent is not None else DRY_RUN_STDOUT
         return Raw(0, text_stream(text), text_stream(""), now, 0.0)
     if prepared.error is not None or attempt_dir is None:
         return cannot_start(prepared.error or "no run directory", now)
-    if rc.stop.is_set() or pending is None:
-        if pending is not None and not isinstance(pending, Exception):
-            pending.abandon()
+    if rc.stop.is_set():
         return Raw(-15, text_stream(""), text_stream("Not started: run interrupted"), now, 0.0,
                    cancelled=True)
-    if isinstance(pending, Exception):
-        return cannot_start(str(pending), now)
-    return _run_shim(rc, plan, pending, number)
+    from tasker.shim_protocol import AttemptSpec
+
+    spec = AttemptSpec(argv=list(prepared.argv), attempt_dir=attempt_dir, env=dict(rc.env),
+                       cwd=str(Path.cwd()), timeout=prepared.timeout,
+                       kill_grace=rc.options.kill_grace, memory_limit=prepared.memory_limit,
+                       patterns=prepared.patterns)
+    return _run_shim(rc, plan, spec, number)
 
 
-def _run_shim(rc: RunContext, plan: AttemptPlan, pending: object, number: int) -> Raw:
+def _run_shim(rc: RunContext, plan: AttemptPlan, spec: object, number: int) -> Raw:
     now = rc.clock.now()
     try:
-        handle = pending.go()
+        handle = rc.shim.start(spec)
     except (OSError, TaskerError) as exc:
         return cannot_start(str(exc), now)
     rc.recorder.emit(ev.AttemptSpawned(at=rc.clock.now(), task_id=plan.task.id,

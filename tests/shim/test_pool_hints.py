@@ -37,19 +37,32 @@ def test_expect_stops_replacements_and_grow_refills(tmp_path):
         assert settled(client, 5)
 
 
-def test_a_hint_reported_after_a_newer_one_is_ignored(tmp_path):
+def test_a_hint_reported_after_a_newer_one_is_ignored():
     """Spares report hints when their commands start, which need not be the order the hints
-    were given: a late report of an older, larger hint must not grow the pool again."""
-    with ShimClient(tmp_path / "run", spares=4) as client:
-        assert settled(client, 4)
-        spec = {"argv": ["true"], "timeout": 30}
-        client.pool_expect(5)
-        older = client.prepare(AttemptSpec(attempt_dir=str(tmp_path / "a.1"), **spec))
-        client.pool_expect(2)
-        newer = client.prepare(AttemptSpec(attempt_dir=str(tmp_path / "a.2"), **spec))
-        assert newer.go().wait(timeout=30).exit_code == 0
-        assert older.go().wait(timeout=30).exit_code == 0
-        assert settled(client, 2)
+    were given: a late report of an older, larger hint must not grow the pool again (the
+    launcher's bookkeeping, with forks counted instead of made)."""
+    import socket
+
+    from executor_shim.launcher import _Spares
+
+    class Counting(_Spares):
+        forks = 0
+
+        def fork(self) -> None:
+            self.forks += 1
+
+        def _forget(self, pid: int) -> None:
+            self.idle = {fd: known for fd, known in self.idle.items() if known != pid}
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    with ours, theirs:
+        spares = Counting(ours, 4)
+        spares.idle = {1: 101, 2: 102, 3: 103, 4: 104}
+        spares._on_notice(b"S2:2\nT101\n")  # the newer hint, reported first
+        spares._on_notice(b"S1:5\nT102\n")  # the older one, late
+        assert (spares.count, spares.forks) == (2, 0)
+        spares._on_notice(b"S3:3\nT103\n")  # a newer one still applies
+        assert (spares.count, spares.forks) == (3, 1)  # one replacement per take-over
 
 
 def test_a_parallel_block_leaves_no_pool_of_its_width_behind(tmp_path):
