@@ -12,13 +12,14 @@ the socket closes, or when spares keep dying before taking any work. When a spar
 and no other spare is idle, the launcher forks one more (up to MAX_SPARES), so the pool grows
 to the run's concurrency. With DIR, each spare prepares an attempt directory there
 (shim.json and an empty result temp file in it), renamed into place when it gets an attempt
-(much cheaper than creating them on the critical path). A message "G<n>"
+(much cheaper than creating them on the critical path). A message "G<k>:<n>"
 without descriptors asks for a pool of n spares (a launcher started before the client knew
 the run's concurrency, or a parallel block starting); the spare that gets one passes it on.
 "S<k>:<n>", a line before an attempt's spec, says that at most n more attempts are coming
 (the last wave of a block); the spare that takes the attempt reports it with its "T<pid>".
-Spares report in the order their commands start, not the order the hints were given, so
-hints are numbered (k) and one older than the last applied is ignored.
+Spares report in the order their commands start, and relay G when they get to it, not in
+the order the hints were given, so G and S hints share one numbering (k) and one older than
+the last applied is ignored.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
         if not msg:
             resultfile.discard_prepared()
             return 0
-        if msg[:1] == b"G" and msg[1:].isdigit():  # pool size wanted by the client
+        if msg[:1] == b"G" and msg[1:].replace(b":", b"", 1).isdigit():  # pool size wanted
             with contextlib.suppress(OSError):
                 os.write(notify, msg + b"\n")
     shim.prctl(PR_SET_PDEATHSIG, 0)
@@ -141,23 +142,24 @@ class _Spares:
     def _on_notice(self, data: bytes) -> None:
         """T<pid>: replace the spare that took work while fewer than `count` are idle, and
         grow the pool when none was left idle (a burst of attempts, e.g. a parallel block,
-        would otherwise wait on one fork at a time). G<n>, relayed by the spare that got it:
+        would otherwise wait on one fork at a time). G<k>:<n>, relayed by the spare that got it:
         the client wants n idle spares now. S<k>:<n>, reported just before the T<pid> of the
         attempt it came with: no more than n will be needed (the end of a parallel block:
         spares forked for nothing cost CPU the running attempts need)."""
         data, self.partial = (self.partial + data).rpartition(b"\n")[::2]
         for line in data.split():
-            if line[:1] == b"G":
-                wanted = min(int(line[1:]), MAX_SPARES)
-                for _ in range(wanted - len(self.idle)):
-                    self.fork()
-                self.count = max(self.count, wanted)
-                continue
-            if line[:1] == b"S":
+            if line[:1] in (b"G", b"S"):
                 number, _, wanted = line[1:].partition(b":")
-                if int(number) > self.last_hint:  # an older hint reported late: stale
-                    self.last_hint = int(number)
+                if int(number) <= self.last_hint:  # an older hint reported late: stale
+                    continue
+                self.last_hint = int(number)
+                if line[:1] == b"S":
                     self.count = min(int(wanted), MAX_SPARES)
+                    continue
+                grow = min(int(wanted), MAX_SPARES)
+                for _ in range(grow - len(self.idle)):
+                    self.fork()
+                self.count = max(self.count, grow)
                 continue
             self._forget(int(line[1:]))
             self.barren_deaths = 0

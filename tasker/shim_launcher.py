@@ -2,7 +2,7 @@
 
     launcher = Launcher(spares_dir, spares, log_path)   # starts it and its spares
     launcher.submit(spec_json, status_w)                 # one attempt to the next spare
-    launcher.grow(n) / launcher.expect(n)                # pool hints: G<n>, S<k>:<n>
+    launcher.grow(n) / launcher.expect(n)                # pool hints: G<k>:<n>, S<k>:<n>
     launcher.close(keep_log)                             # it exits; its spares directory goes
 
 A CLI run starts one before it parses and validates (`prestart`), sizes its pool once the
@@ -60,7 +60,7 @@ class Launcher:
         self.sock = parent
         self._hint_lock = threading.Lock()
         self._expected: bytes | None = None
-        self._hints = 0  # S hints numbered: the launcher applies none older than the last
+        self._hints = 0  # G and S hints numbered: the launcher applies none older than the last
 
     def submit(self, payload: bytes, status_w: int) -> bool:
         """Hand one attempt (spec JSON) to the launcher; False when the launcher is gone.
@@ -77,8 +77,12 @@ class Launcher:
 
     def grow(self, spares: int) -> None:
         """Ask for a pool of at least `spares` shims (a message without descriptors: the
-        spare that gets it passes it on to the launcher, which caps it)."""
-        self._hint(f"G{spares}")
+        spare that gets it passes it on to the launcher, which caps it). Numbered with the
+        S hints: a relay that arrives after a newer S hint is ignored."""
+        with self._hint_lock:
+            self._hints += 1
+            number = self._hints
+        self._hint(f"G{number}:{spares}")
 
     def expect(self, attempts: int) -> None:
         """Say that at most `attempts` more attempts are coming (no spare forked beyond).

@@ -1,6 +1,6 @@
-"""Pool hints to the launcher: S<k>:<n> (at most n more attempts: no spare forked beyond that;
-k numbers the hints) and G<n> (a burst of n is coming: fork up to n idle spares now), as a
-parallel block sends them."""
+"""Pool hints to the launcher: S<k>:<n> (at most n more attempts: no spare forked beyond that)
+and G<k>:<n> (a burst of n is coming: fork up to n idle spares now), as a parallel block sends
+them; k numbers the hints of both kinds."""
 
 from __future__ import annotations
 
@@ -38,9 +38,9 @@ def test_expect_stops_replacements_and_grow_refills(tmp_path):
 
 
 def test_a_hint_reported_after_a_newer_one_is_ignored():
-    """Spares report hints when their commands start, which need not be the order the hints
-    were given: a late report of an older, larger hint must not grow the pool again (the
-    launcher's bookkeeping, with forks counted instead of made)."""
+    """Spares report hints when their commands start, and relay G when they get to it, which
+    need not be the order the hints were given: a late report of an older hint must not grow
+    the pool again (the launcher's bookkeeping, with forks counted instead of made)."""
     import socket
 
     from executor_shim.launcher import _Spares
@@ -60,6 +60,7 @@ def test_a_hint_reported_after_a_newer_one_is_ignored():
         spares.idle = {1: 101, 2: 102, 3: 103, 4: 104}
         spares._on_notice(b"S2:2\nT101\n")  # the newer hint, reported first
         spares._on_notice(b"S1:5\nT102\n")  # the older one, late
+        spares._on_notice(b"G1:6\n")  # a block's G relayed after the hints of its last wave
         assert (spares.count, spares.forks) == (2, 0)
         spares._on_notice(b"S3:3\nT103\n")  # a newer one still applies
         assert (spares.count, spares.forks) == (3, 1)  # one replacement per take-over
