@@ -94,7 +94,7 @@ class _Spares:
         self.idle: dict[int, int] = {}  # pidfd -> pid
         self.barren_deaths = 0
         self.partial = b""  # a notice cut by the pipe read
-        self.last_hint = 0  # number of the last S hint applied
+        self.last_hint = 0  # number of the last G or S hint applied
 
     def fork(self) -> None:
         """Start one spare (if fork fails, clients fall back to a direct start)."""
