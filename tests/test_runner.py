@@ -389,3 +389,18 @@ def test_the_preview_of_spilled_output_gives_the_whole_stream_s_size():
                                                          spill_threshold=1000)))
     line = next(m for m in log.messages() if "STDOUT" in m)
     assert line.endswith("... (5001 chars total)")
+
+
+def test_subtask_sleeps_are_timers_the_block_waits_for():
+    """REFERENCE §5.7 (V): a subtask's sleep holds neither its worker nor the next branch
+    task; the block waits once, for the last timer, before it is evaluated."""
+    subs = task(10, "sleep=2") + task(11, "sleep=3")
+    for block in ("task=0\ntype=parallel\nmax_parallel=1\ntasks=10,11\n\n",
+                  "task=0\ntype=conditional\ncondition=true\nif_true_tasks=10,11\n"
+                  "if_false_tasks=10\n\n"):
+        clock = FakeClock()
+        outcome, log, shim, _ = run(block + task(1, "next=never", command="after") + subs,
+                                    clock=clock)
+        assert outcome.exit_code == 0 and shim.commands() == ["cmd", "cmd", "after"]
+        assert clock.sleeps == [3]
+        assert "Task 0-10: Sleeping for 2 seconds" in log.messages("info")

@@ -77,12 +77,14 @@ def _run_parallel(rc: RunContext, block: TaskBase, before: ev.BlockProgress | No
         rc.recorder.emit(ev.BlockProgress(at=rc.clock.now(), task_id=block.id,
                                           phase="started", subtasks=tuple(ids)))
     started = time.monotonic()
+    timers = SleepTimers(rc)
     pool_hints = _PoolHints(rc.shim, len(ids), workers)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"task{block.id}") as pool:
         futures = [pool.submit(pool_hints.starting, run_subtask, rc, block, sid, count, delay,
-                               prior=prior.get(sid))
+                               prior=prior.get(sid), timers=timers)
                    for sid in ids]
         results = [future.result() for future in futures]
+    timers.wait()
     pool_hints.done()
     rc.log.info(f"Task {block.id}: Parallel execution completed in "
                 f"{time.monotonic() - started:.2f} seconds")
@@ -140,18 +142,44 @@ def _run_conditional(rc: RunContext, block: TaskBase, before: ev.BlockProgress |
                                           phase="started", subtasks=tuple(branch),
                                           branch=label.lower()))
     started = time.monotonic()
-    results = [run_subtask(rc, block, sid, count, delay, prior=prior.get(sid))
+    timers = SleepTimers(rc)
+    results = [run_subtask(rc, block, sid, count, delay, prior=prior.get(sid), timers=timers)
                for sid in branch]
+    timers.wait()
     _finish_block(rc, block, results, label=f"Conditional {label} branch",
                   hostname="conditional", duration=time.monotonic() - started)
 
 
+class SleepTimers:
+    """Subtask sleeps as timers (REFERENCE §5.7, V): a subtask's `sleep` does not hold its
+    worker or delay the next branch task; the block waits for the last timer before it is
+    evaluated."""
+
+    def __init__(self, rc: RunContext):
+        self.rc = rc
+        self.ends: list[float] = []
+        self.lock = threading.Lock()
+
+    def start(self, seconds: float) -> None:
+        """A timer of `seconds` from now."""
+        with self.lock:
+            self.ends.append(self.rc.clock.now() + seconds)
+
+    def wait(self) -> None:
+        """Until the last timer is up (at once in a dry run; a signal cuts it short)."""
+        left = max(self.ends, default=0.0) - self.rc.clock.now()
+        if left > 0 and not self.rc.dry_run and not self.rc.stop.is_set():
+            self.rc.clock.sleep(left, self.rc.stop)
+
+
 def run_subtask(rc: RunContext, block: TaskBase, sub_id: int, count: int,
-                delay: float, *, prior: ev.AttemptFinished | None = None) -> TaskResult:
+                delay: float, *, prior: ev.AttemptFinished | None = None,
+                timers: SleepTimers | None = None) -> TaskResult:
     """Run one subtask with its retries and sleep; its result is stored under its own ID.
 
     `prior` is its last attempt recorded before a resume: final -> its result is kept;
-    a failure with retries left -> the next retry runs.
+    a failure with retries left -> the next retry runs. With `timers`, the sleep is a timer
+    the block waits for; without, it is slept here.
     """
     base = f"{block.id}-{sub_id}"
     if prior is not None and _final(prior, count):
@@ -174,7 +202,9 @@ def run_subtask(rc: RunContext, block: TaskBase, sub_id: int, count: int,
     seconds = parse_float(sub.sleep, resolve)
     if seconds and seconds > 0 and not rc.stop.is_set():
         rc.log.info(f"Task {base}: Sleeping for {seconds:g} seconds")
-        if not rc.dry_run:
+        if timers is not None:
+            timers.start(seconds)
+        elif not rc.dry_run:
             rc.clock.sleep(seconds, rc.stop)
     return event.result
 
