@@ -22,7 +22,7 @@ from tasker.engine import events as ev
 from tasker.engine.context import RunContext
 from tasker.engine.evaluation import precondition_true, resolver
 from tasker.engine.execute import AttemptPlan, run_attempt
-from tasker.engine.numbers import parse_float, parse_int, retry_settings
+from tasker.engine.numbers import parse_float, retry_settings, return_code
 from tasker.engine.results import TaskResult, skipped_result, text_result
 from tasker.engine.routing import block_value
 from tasker.errors import RunAbort
@@ -237,7 +237,7 @@ def _attempts(rc: RunContext, block: TaskBase, sub: TaskBase, base: str, *, coun
 def _return_only(rc: RunContext, block: TaskBase, sub: TaskBase, base: str) -> TaskResult:
     """A subtask with `return` and no command: its result is that exit code (REFERENCE
     §5.11: a subtask's `return` sets its exit code only; it does not end the run)."""
-    code = parse_int(sub.return_value, str)
+    code = return_code(sub)
     result = (text_result(sub.id, code, code == 0) if code is not None else
               text_result(sub.id, 1, False, stderr=f"Invalid return value '{sub.return_value}'"))
     rc.recorder.emit(ev.AttemptFinished(at=rc.clock.now(), task_id=sub.id, parent=block.id,

@@ -35,7 +35,7 @@ from tasker.engine.evaluation import (
     resolver,
 )
 from tasker.engine.evaluation import condition_value as _condition_value
-from tasker.engine.numbers import parse_float, parse_int, retry_settings
+from tasker.engine.numbers import parse_float, retry_settings, return_code
 from tasker.engine.routing import (
     block_value,
     goto_next,
@@ -170,16 +170,11 @@ def _begin(task: TaskBase, resolve: Resolve) -> Action:
                        "skipping task")
         return SkipTask(task_id=tid, messages=(msg,))
     if task.kind == "return":
-        code = parse_int(task.return_value, _as_written)
+        code = return_code(task)
         if code is None:
             return _invalid_return(task)
         return StoreReturn(task_id=tid, code=code)
     return RunAttempt(task_id=tid, iteration=1 if is_loop(task.next) else None)
-
-
-def _as_written(text: str) -> str:
-    """`return=` is never substituted (REFERENCE §4.2: not among the resolved fields)."""
-    return text
 
 
 def _invalid_return(task: TaskBase) -> Finish:
@@ -224,7 +219,7 @@ def _retry_summary(task: TaskBase, last) -> tuple[tuple[str, str], ...]:
 def _after_attempts(step: _Step) -> Action:
     task, last, executed = step.task, step.visit.last, step.state.executed
     if task.return_value is not None:
-        code = parse_int(task.return_value, _as_written)
+        code = return_code(task)
         return _invalid_return(task) if code is None else _finish_return(task, code, executed)
     if is_loop(task.next):
         return _loop_step(step.wf, step.state, task, last, step.resolve)

@@ -16,7 +16,7 @@ from tasker.engine.assess import Assessment, RawStream, assess, raw_stream, text
 from tasker.engine.context import RunContext
 from tasker.engine.evaluation import Resolve, next_spec, patterns_for, resolver
 from tasker.engine.lines import command_line, result_lines
-from tasker.engine.numbers import parse_float, parse_int, parse_size
+from tasker.engine.numbers import parse_float, parse_size, return_code
 from tasker.engine.results import StreamSummary, TaskResult
 from tasker.engine.state import to_view
 from tasker.errors import JournalWriteError, Location, RunAbort, TaskerError
@@ -281,7 +281,7 @@ def _finish(rc: RunContext, plan: AttemptPlan, number: int, prepared: Prepared, 
             judged: Assessment) -> ev.AttemptFinished:
     result = _result(plan, prepared, raw, judged.success, stdout=judged.stdout,
                      stderr=judged.stderr)
-    code = parse_int(plan.task.return_value, str) if plan.parent is not None else None
+    code = return_code(plan.task) if plan.parent is not None else None
     if code is not None:  # REFERENCE §5.11: a subtask's `return` sets its exit code only
         result = result.model_copy(update={"exit_code": code})
     outcome = _outcome(rc, raw, judged.success)

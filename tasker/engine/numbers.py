@@ -34,6 +34,16 @@ def parse_int(text: str | None, resolve: Callable[[str], str]) -> int | None:
         return None
 
 
+def return_code(task: object) -> int | None:
+    """A task's `return=` as an integer, None when absent or not an int. Never substituted:
+    REFERENCE §4.2 does not count `return` among the resolved fields."""
+    return parse_int(getattr(task, "return_value", None), _as_written)
+
+
+def _as_written(text: str) -> str:
+    return text
+
+
 def parse_float(text: str | None, resolve: Callable[[str], str]) -> float | None:
     """The float value of a field after substitution, or None when absent or not a number."""
     value = _clean(text, resolve)
