@@ -163,12 +163,20 @@ def _command_step(step: _Step) -> Action:
     return _prepend(_after_attempts(step), summary)
 
 
+def _skipped(task: TaskBase, resolve: Resolve, display: str) -> SkipTask | None:
+    """A SkipTask when the task's pre-execution `condition` is false (REFERENCE §5.10)."""
+    if task.condition and not precondition_true(task.condition, resolve):
+        msg = ("info", f"Task {display}: Condition '{task.condition}' evaluated to FALSE, "
+                       "skipping task")
+        return SkipTask(task_id=task.id, messages=(msg,))
+    return None
+
+
 def _begin(task: TaskBase, resolve: Resolve) -> Action:
     tid = task.id
-    if task.condition and not precondition_true(task.condition, resolve):
-        msg = ("info", f"Task {tid}: Condition '{task.condition}' evaluated to FALSE, "
-                       "skipping task")
-        return SkipTask(task_id=tid, messages=(msg,))
+    skip = _skipped(task, resolve, str(tid))
+    if skip is not None:
+        return skip
     if task.kind == "return":
         code = return_code(task)
         if code is None:
@@ -241,11 +249,8 @@ def _loop_step(wf: Workflow, state: RunState, task: TaskBase, last, resolve: Res
     if iteration >= (task.loop or 1):
         msg = f"Task {tid}: Loop complete - max iterations reached"
         return goto_next(wf, tid, state.executed, (("info", msg),))
-    if task.condition and not precondition_true(task.condition, resolve):
-        msg = ("info", f"Task {tid}.{iteration + 1}: Condition '{task.condition}' evaluated to "
-                       "FALSE, skipping task")
-        return SkipTask(task_id=tid, messages=(msg,))
-    return RunAttempt(task_id=tid, iteration=iteration + 1)
+    return (_skipped(task, resolve, f"{tid}.{iteration + 1}")
+            or RunAttempt(task_id=tid, iteration=iteration + 1))
 
 
 def _prepend(action: Action, msgs: tuple[tuple[str, str], ...]) -> Action:
