@@ -139,6 +139,14 @@ class _Spares:
                     self.barren_deaths += 1
                     self.fork()
 
+    def _apply_hint(self, kind: bytes, wanted: int) -> None:
+        if kind == b"S":
+            self.count = wanted
+            return
+        for _ in range(wanted - len(self.idle)):
+            self.fork()
+        self.count = max(self.count, wanted)
+
     def _on_notice(self, data: bytes) -> None:
         """T<pid>: replace the spare that took work while fewer than `count` are idle, and
         grow the pool when none was left idle (a burst of attempts, e.g. a parallel block,
@@ -148,18 +156,12 @@ class _Spares:
         spares forked for nothing cost CPU the running attempts need)."""
         data, self.partial = (self.partial + data).rpartition(b"\n")[::2]
         for line in data.split():
-            if line[:1] in (b"G", b"S"):
-                number, _, wanted = line[1:].partition(b":")
-                if int(number) <= self.last_hint:  # an older hint reported late: stale
-                    continue
-                self.last_hint = int(number)
-                if line[:1] == b"S":
-                    self.count = min(int(wanted), MAX_SPARES)
-                    continue
-                grow = min(int(wanted), MAX_SPARES)
-                for _ in range(grow - len(self.idle)):
-                    self.fork()
-                self.count = max(self.count, grow)
+            kind = line[:1]
+            if kind in (b"G", b"S"):
+                number, _, value = line[1:].partition(b":")
+                if int(number) > self.last_hint:  # else an older hint reported late: stale
+                    self.last_hint = int(number)
+                    self._apply_hint(kind, min(int(value), MAX_SPARES))
                 continue
             self._forget(int(line[1:]))
             self.barren_deaths = 0

@@ -311,7 +311,7 @@ class WorkflowRunner:
                 "log_file": _log_path(self.log),
                 "journal": journal.path if journal else None,
                 "journal_chain_head": journal.chain_head if journal else None,
-                "validation_warnings": list(getattr(self.options, "validation_warnings", ())),
+                "validation_warnings": list(self.options.validation_warnings),
                 "metrics": metrics}
         try:
             write_document(path, run_document(self.wf, state, meta))

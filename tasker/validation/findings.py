@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable
@@ -29,18 +30,17 @@ def command_on_path(command: str) -> bool:
     return shutil.which(command) is not None
 
 
-_LOCAL_NAMES: list[frozenset[str]] = []
+@functools.cache
+def _local_names() -> frozenset[str]:
+    own = os.uname().nodename.lower()
+    return frozenset({"", "localhost", "localhost.localdomain", "::1", own, own.split(".")[0]})
 
 
 def is_this_machine(hostname: str) -> bool:
     """True for a name of the local machine: localhost, a loopback address, or this host's
     own name (its first label too); no DNS lookup."""
-    if not _LOCAL_NAMES:
-        own = os.uname().nodename.lower()
-        _LOCAL_NAMES.append(frozenset({"", "localhost", "localhost.localdomain", "::1", own,
-                                       own.split(".")[0]}))
     name = hostname.strip().lower().rstrip(".")
-    return name in _LOCAL_NAMES[0] or name.startswith("127.")
+    return name in _local_names() or name.startswith("127.")
 
 
 @dataclass(frozen=True)
