@@ -12,7 +12,8 @@ the socket closes, or when spares keep dying before taking any work. When a spar
 and no other spare is idle, the launcher forks one more (up to MAX_SPARES), so the pool grows
 to the run's concurrency. With DIR, each spare prepares an attempt directory there
 (shim.json and an empty result temp file in it), renamed into place when it gets an attempt
-(much cheaper than creating them on the critical path). A message "G<k>:<n>"
+(much cheaper than creating them on the critical path), and the launcher warms its own code
+with a few attempts of `true` there while it is idle (executor_shim.warmup). A message "G<k>:<n>"
 without descriptors asks for a pool of n spares (a launcher started before the client knew
 the run's concurrency, or a parallel block starting); the spare that gets one passes it on.
 "S<k>:<n>", a line before an attempt's spec, says that at most n more attempts are coming
@@ -34,6 +35,7 @@ import sys
 
 from executor_shim import memory, resultfile, shim, spawn
 from executor_shim.spec import spec_from_json
+from executor_shim.warmup import WarmUp
 
 DEFAULT_SPARES = 2
 MAX_SPARES = 64  # growth limit under bursts of attempts
@@ -95,6 +97,7 @@ class _Spares:
         self.barren_deaths = 0
         self.partial = b""  # a notice cut by the pipe read
         self.last_hint = 0  # number of the last G or S hint applied
+        self.warm_up = WarmUp(prepare_dir)
 
     def fork(self) -> None:
         """Start one spare (if fork fails, clients fall back to a direct start)."""
@@ -128,7 +131,10 @@ class _Spares:
         for _ in range(self.count):
             self.fork()
         while self.barren_deaths < MAX_BARREN_DEATHS:
-            events = self.poller.poll()
+            events = self.poller.poll(0 if self.warm_up.left else None)
+            if not events:  # nothing to do: one warm-up attempt (see executor_shim.warmup)
+                self.warm_up.step()
+                continue
             if any(fd == self.sock.fileno() for fd, _event in events):
                 return  # the client hung up: idle spares end too (EOF), replace none of them
             for fd, _event in events:

@@ -87,6 +87,12 @@ def detach() -> None:
     _DETACHED = True
 
 
+def forget_detach() -> None:
+    """Let `detach` run again (the launcher undoes a warm-up attempt's detach)."""
+    global _DETACHED
+    _DETACHED = False
+
+
 def _send(status_fd: int | None, line: str) -> None:
     if status_fd is None:
         return
@@ -129,15 +135,17 @@ def _crash_result(error: str) -> dict:
 
 
 def run_shim(spec: Spec, status_fd: int | None = None,
-             on_started: Callable[[], None] | None = None) -> int:
+             on_started: Callable[[], None] | None = None,
+             attempt_class: type[Attempt] = Attempt) -> int:
     """Detach, run one attempt and write its result; returns the shim's own exit status.
 
     `on_started` runs once the command is running and announced (a spare tells its launcher
-    then, so the replacement fork does not compete with this attempt's start).
+    then, so the replacement fork does not compete with this attempt's start). The launcher's
+    warm-up passes its own `attempt_class` (see `executor_shim.warmup`).
     """
     detach()
     try:
-        result = Attempt(spec, _Announcer(spec, status_fd, on_started)).run()
+        result = attempt_class(spec, _Announcer(spec, status_fd, on_started)).run()
     except Exception:
         import traceback  # only on this path: it would weigh on every forked shim
 

@@ -37,6 +37,14 @@ def prepare_pipes(count: int = 2) -> None:
     _PREPARED.extend(os.pipe() for _ in range(count))
 
 
+def discard_pipes() -> None:
+    """Close pipes prepared but not used."""
+    while _PREPARED:
+        for fd in _PREPARED.pop():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
 def output_pipe() -> tuple[int, int]:
     """A close-on-exec pipe of the default capacity (see `widen`)."""
     return _PREPARED.pop(0) if _PREPARED else os.pipe()

@@ -71,6 +71,8 @@ def main() -> int:
                         help="keep the run directory (deleting thousands of files makes file "
                              "creation nearby dearer for minutes: see stress/fsprobe.py)")
     args = parser.parse_args()
+    if args.dir:
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
     directory = Path(tempfile.mkdtemp(prefix="engine_seq_", dir=args.dir))
     print(describe(directory))
     try:

@@ -63,6 +63,8 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--dir", help="directory to measure in (default: a temp dir)")
     args = parser.parse_args()
+    if args.dir:
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
     directory = Path(tempfile.mkdtemp(prefix="journal_cost_", dir=args.dir))
     try:
         wall, spent, size = journal_cost(directory, args.records)
