@@ -82,6 +82,13 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
     return shim.run_shim(spec_from_json(msg), fds[0], on_started=taken)
 
 
+def _readable(fd: int) -> bool:
+    """True when `fd` polls readable now (a pidfd: its process has ended)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class _Spares:
     """The launcher's bookkeeping: idle spares by pidfd, forks and replacements."""
 
@@ -135,15 +142,36 @@ class _Spares:
             if not events:  # nothing to do: one warm-up attempt (see executor_shim.warmup)
                 self.warm_up.step()
                 continue
-            if any(fd == self.sock.fileno() for fd, _event in events):
-                return  # the client hung up: idle spares end too (EOF), replace none of them
-            for fd, _event in events:
-                if fd == self.notify_r:
-                    self._on_notice(os.read(self.notify_r, 65536))
-                elif fd in self.idle:  # an idle spare died without taking work
-                    self._forget(self.idle[fd])
-                    self.barren_deaths += 1
-                    self.fork()
+            if not self._handle({fd for fd, _event in events}):
+                return
+
+    def _handle(self, ready: set[int]) -> bool:
+        """Act on the descriptors that polled ready; False when the client hung up (idle
+        spares end too, on EOF: replace none of them)."""
+        if self.sock.fileno() in ready:
+            return False
+        if self.notify_r in ready:  # first: a spare that took work and ended is not barren
+            self._read_notices()
+        for fd in ready - {self.notify_r}:
+            if fd in self.idle and _readable(fd):  # an idle spare died without taking work
+                self._forget(self.idle[fd])
+                self.barren_deaths += 1
+                self.fork()
+        return True
+
+    def _read_notices(self) -> None:
+        """Apply every notice waiting in the pipe.
+
+        All of them before any pidfd that polled readable is read as a barren death: a spare
+        writes its T<pid> before its command ends, so one that has taken work and ended has its
+        notice in the pipe by then (a launcher busy with a warm-up step, or descheduled, may
+        see both at once; reading the death first forked two replacements for one spare).
+        """
+        while _readable(self.notify_r):
+            data = os.read(self.notify_r, 65536)
+            if not data:
+                return
+            self._on_notice(data)
 
     def _apply_hint(self, kind: bytes, wanted: int) -> None:
         if kind == b"S":

@@ -4,9 +4,13 @@ them; k numbers the hints of both kinds."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import time
 from pathlib import Path
 
+from executor_shim.launcher import _Spares
 from tasker.shim_client import ShimClient
 from tasker.shim_protocol import AttemptSpec
 from tests.shim.helpers import idle_spares, wait_for
@@ -37,23 +41,22 @@ def test_expect_stops_replacements_and_grow_refills(tmp_path):
         assert settled(client, 5)
 
 
+class Counting(_Spares):
+    """The launcher's bookkeeping with forks counted instead of made."""
+
+    forks = 0
+
+    def fork(self) -> None:
+        self.forks += 1
+
+    def _forget(self, pid: int) -> None:
+        self.idle = {fd: known for fd, known in self.idle.items() if known != pid}
+
+
 def test_a_hint_reported_after_a_newer_one_is_ignored():
     """Spares report hints when their commands start, and relay G when they get to it, which
     need not be the order the hints were given: a late report of an older hint must not grow
-    the pool again (the launcher's bookkeeping, with forks counted instead of made)."""
-    import socket
-
-    from executor_shim.launcher import _Spares
-
-    class Counting(_Spares):
-        forks = 0
-
-        def fork(self) -> None:
-            self.forks += 1
-
-        def _forget(self, pid: int) -> None:
-            self.idle = {fd: known for fd, known in self.idle.items() if known != pid}
-
+    the pool again."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     with ours, theirs:
         spares = Counting(ours, 4)
@@ -95,3 +98,30 @@ def test_a_parallel_block_leaves_no_pool_of_its_width_behind(tmp_path):
         tasker.shim_client.ShimClient = original
     assert outcome.exit_code == 0
     assert seen and seen[0] <= 3  # the default pool (2), not the block's width (6)
+
+
+def test_a_spare_that_took_work_and_ended_is_replaced_once():
+    """Its take-over notice and its ended pidfd can reach a busy launcher together (after a
+    warm-up step, or under load): the notice is read first, so the end is not also counted
+    as an idle spare's death (which forked a second replacement)."""
+    ended = os.fork()
+    if ended == 0:  # pragma: no cover (child)
+        os._exit(0)
+    ended_fd = os.pidfd_open(ended)
+    os.waitpid(ended, 0)
+    idle = subprocess.Popen(["sleep", "30"])
+    idle_fd = os.pidfd_open(idle.pid)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        with ours, theirs:
+            spares = Counting(ours, 2)
+            spares.idle = {ended_fd: ended, idle_fd: idle.pid}
+            os.write(spares.notify_w, f"T{ended}\n".encode())
+            assert spares._handle({ended_fd, spares.notify_r})
+            assert (spares.forks, spares.barren_deaths) == (1, 0)
+            assert spares.idle == {idle_fd: idle.pid}
+    finally:
+        idle.kill()
+        idle.wait()
+        os.close(ended_fd)
+        os.close(idle_fd)
