@@ -21,11 +21,25 @@ def read_boot_id() -> str:
         return ""
 
 
+def read_file(path: str) -> bytes:
+    """The whole of a small /proc file through raw descriptor calls. A spare runs these reads
+    a few times per attempt, right after fork: `open()` builds a buffered file object, and
+    the pages of the interpreter's heap that touches are copied into the spare first (about
+    0.15 ms per read where os.read takes 0.05)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
 def _stat_fields(pid: int) -> list[str] | None:
     """Fields of /proc/PID/stat after the command name (index 0 = state)."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            raw = fh.read()
+        raw = read_file(f"/proc/{pid}/stat")
     except OSError:
         return None
     return raw[raw.rfind(b")") + 2:].decode().split()
@@ -51,8 +65,7 @@ def _children_of(pid: int) -> list[int]:
         return found
     for tid in tids:
         try:
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
-                found.extend(int(x) for x in fh.read().split())
+            found.extend(int(x) for x in read_file(f"/proc/{pid}/task/{tid}/children").split())
         except OSError:
             continue
     return found
@@ -84,8 +97,7 @@ def descendants(root: int) -> list[int]:
 def rss_of(pid: int) -> int:
     """Resident set size of one process in bytes (0 when gone)."""
     try:
-        with open(f"/proc/{pid}/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * PAGE_SIZE
+        return int(read_file(f"/proc/{pid}/statm").split()[1]) * PAGE_SIZE
     except (OSError, IndexError, ValueError):
         return 0
 
@@ -97,8 +109,9 @@ def tree_rss(pids: list[int]) -> int:
 
 def own_peak_rss() -> int:
     """This process's own peak RSS (VmHWM) in bytes."""
-    with contextlib.suppress(OSError), open("/proc/self/status", "rb") as fh:
-        for line in fh:
-            if line.startswith(b"VmHWM:"):
-                return int(line.split()[1]) * 1024
+    with contextlib.suppress(OSError, ValueError):
+        status = read_file("/proc/self/status")
+        start = status.find(b"\nVmHWM:")
+        if start >= 0:
+            return int(status[start + 7:status.index(b"\n", start + 1)].split()[0]) * 1024
     return 0
