@@ -46,8 +46,12 @@ def current_boot_id() -> str:
 
 
 def process_matches(pid: int, start_ticks: int, boot_id: str) -> bool:
-    """True when `pid` is still the very process identified by start time and boot id."""
-    return boot_id in ("", current_boot_id()) and proctree.start_ticks(pid) == start_ticks
+    """True when `pid` is still the very process identified by start time and boot id, and
+    has not ended: a zombie keeps its pid and start time until it is reaped (a dead shim whose
+    parent is an init that does not reap promptly, as in many containers), yet it will never
+    write a result."""
+    return (boot_id in ("", current_boot_id()) and proctree.start_ticks(pid) == start_ticks
+            and proctree.state_of(pid) not in (None, "Z", "X"))
 
 
 def text_stream(text: str) -> StreamResult:

@@ -91,6 +91,23 @@ def test_adopt_of_vanished_shim_without_result_is_in_doubt(client, tmp_path):
     assert client.adopt(tmp_path / "never-started") is None
 
 
+def test_adopt_of_a_dead_shim_not_reaped_yet_is_in_doubt(client, tmp_path):
+    """A zombie keeps its pid and start time: it must not be re-attached as a running shim."""
+    from executor_shim import proctree
+
+    zombie = subprocess.Popen(["true"])
+    assert wait_for(lambda: proctree.state_of(zombie.pid) == "Z")
+    try:
+        attempt = tmp_path / "zombie.1"
+        attempt.mkdir()
+        identity = {"pid": zombie.pid, "start_ticks": proctree.start_ticks(zombie.pid),
+                    "boot_id": proctree.read_boot_id(), "command_pid": None}
+        (attempt / "shim.json").write_text(json.dumps(identity))
+        assert client.adopt(attempt) is None
+    finally:
+        zombie.wait()
+
+
 def test_cancel_does_not_signal_a_process_with_another_identity(tmp_path):
     received = []
     previous = signal.signal(signal.SIGTERM, lambda *_: received.append(1))
