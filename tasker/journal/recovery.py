@@ -124,8 +124,13 @@ class ResumePoint:
 
 def resume_point(state: RunState) -> ResumePoint:
     """Crash: continue exactly where the folded state is. Failure or interruption: the task
-    the run stopped at runs again (TASKER's resume at the failed task)."""
+    the run stopped at runs again (TASKER's resume at the failed task), except a task that had
+    already succeeded and was stopped in its `sleep=` (or before its routing): it is done, so
+    the run goes on from there as after a crash: it routes (a sleep the signal cut short is
+    over; one not started yet is slept)."""
     where = state.visit.task_id if state.visit is not None else state.last_task
+    if _succeeded_before_the_signal(state):
+        return ResumePoint("interrupt", None)
     if state.finished is not None:
         return ResumePoint("failure", where if where is not None else state.finished.last_task)
     if state.interrupted is not None:
@@ -134,6 +139,13 @@ def resume_point(state: RunState) -> ResumePoint:
     if last is not None and last.outcome == "interrupted":
         return ResumePoint("interrupt", where)
     return ResumePoint("crash", None)
+
+
+def _succeeded_before_the_signal(state: RunState) -> bool:
+    """A signal stopped the run after the current task's (non-loop) attempt succeeded."""
+    last = state.visit.last if state.visit is not None else None
+    return (state.interrupted is not None and last is not None and last.parent is None
+            and last.outcome == "success" and last.iteration is None)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,32 @@ def test_a_successful_auto_recovery_run_says_its_recovery_state_is_gone(tmp_path
     assert lines.index(line) == lines.index(written) + 1
     proc = tasker(tmp_path, "f.txt", "-r", "-l", str(tmp_path / "base"), text=text)
     assert line not in proc.stdout  # without --auto-recovery there is no recovery state
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_task_that_succeeded_is_not_run_again_after_a_signal_in_its_sleep(tmp_path, signum):
+    """REFERENCE §9.2 step 2: an already-done task is not resumed. The signal came in the
+    task's `sleep=`, after its success: --auto-recovery goes on with its routing."""
+    (tmp_path / "f.txt").write_text(
+        "task=0\nhostname=localhost\ncommand=sh\narguments=-c \"echo x >> c0\"\nexec=local\n"
+        "sleep=30\n\n"
+        "task=1\nhostname=localhost\ncommand=sh\narguments=-c \"echo x >> c1\"\nexec=local\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKER_", "TASK_EXEC"))}
+    env.update(HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO))
+    argv = [sys.executable, "-m", "tasker", "f.txt", "-r", "-l", str(tmp_path / "base"),
+            "--auto-recovery"]
+    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    seen = ""
+    while "Task 0: Sleeping for 30 seconds" not in seen:
+        line = proc.stdout.readline()
+        assert line, seen
+        seen += line
+    proc.send_signal(signum)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signum
+    resumed = tasker(tmp_path, "f.txt", "-r", "-l", str(tmp_path / "base"), "--auto-recovery",
+                     text=None)
+    assert resumed.returncode == 0, resumed.stdout
+    assert (tmp_path / "c0").read_text() == "x\n"  # task 0 ran once
+    assert (tmp_path / "c1").read_text() == "x\n"

@@ -56,6 +56,18 @@ def test_interrupted_attempt_restarts_its_task_after_a_crash():
     assert resume_point(state).restart_task == 4
 
 
+def test_a_signal_after_the_task_succeeded_goes_on_from_there():
+    """Stopped in its sleep after a success: the task is done (REFERENCE §9.2 step 2)."""
+    stop = [ev.RunInterrupted(signal_name="SIGINT"),
+            ev.RunFinished(exit_code=130, status="failed", reason="x", last_task=0)]
+    state = fold([started(), routed(0), finished(0), *stop])
+    assert (resume_point(state).after, resume_point(state).restart_task) == ("interrupt", None)
+    failed = fold([started(), routed(0), finished(0, 3), *stop])
+    assert resume_point(failed).restart_task == 0  # a failed task runs again
+    cut = fold([started(), routed(0), finished(0, -2, outcome="interrupted"), *stop])
+    assert resume_point(cut).restart_task == 0
+
+
 def test_resumed_event_clears_the_end_and_restarts_the_visit():
     state = fold([started(), routed(0), finished(0, 3),
                   ev.RunFinished(exit_code=3, status="failed", reason="x", last_task=0),
