@@ -123,9 +123,10 @@ class ExecConfigError(TaskerError):
 
 
 class NoTasksError(TaskerError):
-    """The task file holds no task."""
+    """The task file holds no task (`globals_found`: how many global variables it holds)."""
 
     exit_code = 24
+    globals_found = 0
 
 
 class StartFromError(TaskerError):

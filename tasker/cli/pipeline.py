@@ -318,7 +318,8 @@ class Pipeline:
         if isinstance(exc, ValidationFailed | StartFromError) or (
                 isinstance(exc, HostValidationError) and exc.failures):
             return  # their lines are printed already (REFERENCE §7.4's two for hosts)
-        if isinstance(exc, NoTasksError):
+        if isinstance(exc, NoTasksError):  # REFERENCE §8.2: the globals were parsed first
+            self.log.info(f"# Found {exc.globals_found} global variables")
             self.log.warn("No valid tasks found. Exiting.")
         else:
             for line in str(exc).splitlines():
@@ -345,8 +346,10 @@ class Pipeline:
         try:
             from tasker.report.output_json import write_preexecution_json
 
+            log_path = getattr(self.log, "log_path", None)
             write_preexecution_json(self.options.output_json, self.options.task_file, code,
-                                    reason, self.wf)
+                                    reason, self.wf,
+                                    log_file=str(log_path) if log_path else None)
         except (ImportError, OSError) as exc:
             self.log.warn(f"JSON output not written to {self.options.output_json}: {exc}")
             return

@@ -104,11 +104,14 @@ def _stream(entry: dict[str, Any], name: str, stream: StreamSummary) -> None:
 
 
 def preexecution_document(task_file: str, exit_code: int, reason: str,
-                          wf: Workflow | None) -> dict[str, Any]:
-    """The document of a run that failed before any task ran."""
+                          wf: Workflow | None, *, log_file: str | None = None
+                          ) -> dict[str, Any]:
+    """The document of a run that failed before any task ran (its log file, if it wrote
+    one: a real run logs from the start, so the file says why)."""
     now = datetime.now().timestamp()
     meta = {"task_file": task_file, "execution_id": new_execution_id(), "status": "failed",
-            "exit_code": exit_code, "reason": reason, "start": now, "end": now}
+            "exit_code": exit_code, "reason": reason, "start": now, "end": now,
+            "log_file": log_file}
     return {
         "workflow_metadata": _metadata(meta),
         "execution_summary": {
@@ -124,9 +127,10 @@ def preexecution_document(task_file: str, exit_code: int, reason: str,
 
 
 def write_preexecution_json(path: str, task_file: str, exit_code: int, reason: str,
-                            wf: Workflow | None) -> None:
+                            wf: Workflow | None, *, log_file: str | None = None) -> None:
     """Write the JSON document of a run that failed before any task ran."""
-    write_document(path, preexecution_document(task_file, exit_code, reason, wf))
+    write_document(path, preexecution_document(task_file, exit_code, reason, wf,
+                                               log_file=log_file))
 
 
 def write_document(path: str, document: Mapping[str, Any]) -> None:

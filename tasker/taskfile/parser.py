@@ -46,7 +46,9 @@ def parse_workflow(text: str, source: str, options: ParseOptions) -> Workflow:
     globals_, unexpanded = parse_globals(header, options.env, source, options.strict_env,
                                          options.skip_security)
     if first is None:
-        raise NoTasksError(f"No valid tasks found in '{source}'", Location(file=source))
+        error = NoTasksError(f"No valid tasks found in '{source}'", Location(file=source))
+        error.globals_found = len(globals_)
+        raise error
     tasks = _build_tasks(first, entries, {n: var.value for n, var in globals_.items()}, source,
                          lenient=options.skip_task_validation)
     if unexpanded and not options.skip_task_validation:

@@ -49,8 +49,9 @@ class Fakes:
             raise self.hosts
         return self.hosts
 
-    def write_preexecution_json(self, path, task_file, exit_code, reason, wf):
-        self.json_calls.append((path, task_file, exit_code, reason, wf))
+    def write_preexecution_json(self, path, task_file, exit_code, reason, wf, *,
+                                log_file=None):
+        self.json_calls.append((path, task_file, exit_code, reason, wf, log_file))
 
 
 def install(monkeypatch: pytest.MonkeyPatch, name: str, **attrs: Any) -> None:

@@ -101,10 +101,11 @@ def test_validation_failure_reports_writes_summary_json_and_alerts(fakes, run_ma
     assert not fakes.runs
     assert summary_rows()[0][1:7] == ["FAILURE", "20", "gap.txt", "-1", "localhost",
                                       "task_validation"]
-    path, task_file, exit_code, reason, wf = fakes.json_calls[0]
+    path, task_file, exit_code, reason, wf, log_file = fakes.json_calls[0]
     assert (path, task_file, exit_code, reason) == (
         str(tmp_path / "r.json"), "gap.txt", 20, "Task file validation failed")
     assert sorted(wf.tasks) == [0, 5]
+    assert f"# Log file: {log_file}" in out  # the JSON names the log file it wrote
     assert "TASKER_EXIT_CODE=20" in record.read_text()
 
 
@@ -131,6 +132,15 @@ def test_file_without_tasks_exits_24(fakes, run_main):
     code, out, _ = run_main(write("empty.txt", "# nothing\n"))
     assert code == 24
     assert "WARN: No valid tasks found. Exiting." in out
+
+
+def test_a_globals_only_file_reports_its_globals_before_the_no_tasks_warning(fakes, run_main):
+    """REFERENCE §8.2: the banner's `# Found N global variables` follows the globals parse."""
+    code, out, _ = run_main(write("globals.txt", "A=1\nB=2\n"))
+    lines = [line.split("] ", 1)[-1] for line in out.splitlines()]
+    assert code == 24
+    found = lines.index("# Found 2 global variables")
+    assert lines[found + 1] == "WARN: No valid tasks found. Exiting."
 
 
 def test_unknown_start_task_exits_12_listing_the_ids(fakes, run_main):
