@@ -113,9 +113,15 @@ def check_gaps(tasks: list[TaskBase], referenced: set[int], out: Findings) -> No
                     f"reaches Task {after.id}")
 
 
+def _returns(task: TaskBase) -> bool:
+    """`return=` ends the run after a command or return-only task; a block or decision hands
+    over to its own routing first and the run never reads it (REFERENCE §5.3)."""
+    return task.kind == "return" or (task.kind == "command" and task.return_value is not None)
+
+
 def _ends_flow(task: TaskBase) -> bool:
     return (task.on_success is not None or task.on_failure is not None
-            or task.next is not None or task.return_value is not None)
+            or task.next is not None or _returns(task))
 
 
 def check_reachability(tasks: list[TaskBase], targets: dict[int, list[int]],
@@ -139,7 +145,7 @@ def check_reachability(tasks: list[TaskBase], targets: dict[int, list[int]],
 
 def _successors(task: TaskBase, explicit: Iterable[int]) -> list[int]:
     targets = list(explicit)
-    stops = (task.kind == "return" or task.return_value is not None
+    stops = (_returns(task)
              or (task.on_success is not None and task.on_failure is not None)
              or (task.next is not None and task.next.strip().lower() == "never"))
     if not stops:

@@ -39,6 +39,15 @@ def test_unreachable_task_warns():
     assert not any("Task 2 is not" in m or "Task 3 is not" in m for m in found)
 
 
+def test_return_stops_the_flow_after_a_command_but_not_after_a_block():
+    """The run reads `return=` of a command or return-only task; a decision or parallel
+    block routes on its own and goes on to the next ID (REFERENCE §5.3)."""
+    after_command = warnings(task(0, "return=3") + task(1))
+    assert "Task 1 is not reachable from Task 0" in after_command
+    after_decision = warnings("task=0\ntype=decision\nsuccess=true\nreturn=4\n\n" + task(1))
+    assert not any("not reachable" in m for m in after_decision)
+
+
 def test_subtasks_may_not_nest_blocks_route_or_loop():
     text = (task(0) + "task=1\ntype=parallel\ntasks=10,11,12\nnext=never\n"
             + "task=10\ntype=parallel\ntasks=11\n" + task(11, "on_success=12")
