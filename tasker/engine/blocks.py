@@ -198,6 +198,11 @@ def run_subtask(rc: RunContext, block: TaskBase, sub_id: int, count: int,
     if sub.kind == "return":
         return _return_only(rc, block, sub, base)
     first = prior.retry + 1 if prior is not None else 0
+    if first:  # the crash came in (or before) the retry's delay: it is waited again, as for
+        rc.log.info(f"Task {base}: FAILED - will retry as Task {base}.{first + 1} in "
+                    f"{delay:g}s")  # a sequential task's retry after a crash
+        if not rc.dry_run and not rc.clock.sleep(delay, rc.stop):
+            return prior.result
     event = _attempts(rc, block, sub, base, count=count, delay=delay, first=first)
     seconds = parse_float(sub.sleep, resolve)
     if seconds and seconds > 0 and not rc.stop.is_set():

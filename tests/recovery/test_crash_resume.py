@@ -102,6 +102,29 @@ def test_in_doubt_fail_records_a_failed_result_and_stops(ws):
     assert kinds[-3:] == ["attempt_in_doubt", "attempt_finished", "run_finished"]
 
 
+def test_a_subtask_retry_whose_delay_a_crash_cut_short_waits_it_again(ws):
+    """As a sequential task's retry does after a crash; the failed attempt is not repeated."""
+    flaky = ws.root / "flaky.sh"
+    flaky.write_text(f'#!/bin/sh\necho x >> {ws.root / "tries"}\n'
+                     f'[ -e {ws.root / "once"} ] && exit 0\ntouch {ws.root / "once"}\nexit 1\n')
+    flaky.chmod(0o755)
+    ws.write("task=0\ntype=parallel\ntasks=100\nretry_count=1\nretry_delay=2\n\n"
+             f"task=100\nhostname=localhost\ncommand={flaky}\nexec=local\n\n")
+    proc = ws.start()
+    deadline = time.monotonic() + 20
+    while not (ws.root / "once").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.5)  # in the 2 s delay
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+    started = time.monotonic()
+    done = ws.run("--auto-recovery")
+    assert done.returncode == 0, done.stdout
+    assert "Task 0-100: FAILED - will retry as Task 0-100.2 in 2s" in done.stdout
+    assert time.monotonic() - started >= 2.0
+    assert (ws.root / "tries").read_text() == "x\nx\n"  # one failed attempt, one retry
+
+
 def failing_second_task(ws: Workspace) -> Path:
     flag = ws.root / "fixed"
     ws.write(ws.task(0, "0") + "task=1\nhostname=localhost\ncommand=test\n"
