@@ -46,9 +46,10 @@ def validate_workflow(workflow: Workflow, options: ValidationOptions | None = No
     options = options or ValidationOptions()
     out = Findings(workflow)
     tasks = written_tasks(workflow)
+    global_values = workflow.global_values()
     for task in tasks:
         check_task(task, out)
-        check_conditions(task, out)
+        check_conditions(task, out, global_values)
     referenced = check_references(tasks, workflow, out)
     check_blocks(tasks, workflow, out, options.skip_subtask_range)
     targets = explicit_targets(tasks)

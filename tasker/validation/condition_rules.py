@@ -4,6 +4,7 @@ then the atoms TASKER's validator would not recognise, and block-only keywords."
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from tasker.conditions import (
     AtomKind,
@@ -19,9 +20,11 @@ from tasker.validation.findings import Findings
 
 CONDITION_KEYS = ("success", "failure", "condition", "loop_break", "next")
 _COMMA_LIST = re.compile(r"\w+\s*,")
+_GLOBAL_OPERAND = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)@")
 
 
-def check_conditions(task: TaskBase, out: Findings) -> None:
+def check_conditions(task: TaskBase, out: Findings,
+                     global_values: Mapping[str, str] | None = None) -> None:
     """Validate every condition-bearing field of a task."""
     block = isinstance(task, ParallelTask | ConditionalTask)
     for key in CONDITION_KEYS:
@@ -31,6 +34,23 @@ def check_conditions(task: TaskBase, out: Findings) -> None:
         cond = _parse(task, key, text, block, out)
         if cond is not None:
             _check_atoms(task, key, cond, block and key in ("next", "success"), out)
+            _check_global_operands(task, key, cond, global_values or {}, out)
+
+
+def _check_global_operands(task: TaskBase, key: str, cond: Condition,
+                           global_values: Mapping[str, str], out: Findings) -> None:
+    """A bare `@NAME@` operand must hold true or false. A global holding condition text
+    (`C=exit_0`, `success=@C@`) works in TASKER, which substitutes before it parses; here its
+    value is data (SPEC D1), so the operand is simply false: say so."""
+    for atom in cond.atoms():
+        match = _GLOBAL_OPERAND.fullmatch(atom.text)
+        if atom.kind != AtomKind.REFERENCE or not match or match[1] not in global_values:
+            continue
+        value = global_values[match[1]]
+        if value.strip().lower() not in ("true", "false"):
+            out.warning(task, f"'{atom.text}' holds '{value}', which is neither true nor false: "
+                        "this operand is false (a global's value is data, not condition "
+                        "syntax: SPEC D1)", key)
 
 
 def _parse(task: TaskBase, key: str, text: str, block: bool, out: Findings

@@ -103,3 +103,13 @@ def test_next_success_on_a_block_warns():
 
 def test_exit_code_above_255_warns():
     assert any("exit codes are 0-255" in m for m in warnings(with_task("success=exit_300")))
+
+
+def test_a_global_holding_condition_text_as_an_operand_is_flagged():
+    """SPEC D1: `success=@C@` with `C=exit_0` is a literal operand, false at run time."""
+    text = ("C=exit_0\nF=TRUE\n\n" + task(0, "success=@C@")
+            + task(1, "condition=@F@") + task(2, "success=@0_success@"))
+    found = [m for m in warnings(text) if "neither true nor false" in m]
+    assert found == ["'@C@' holds 'exit_0', which is neither true nor false: this operand is "
+                     "false (a global's value is data, not condition syntax: SPEC D1)"]
+    assert not errors(text)
