@@ -190,7 +190,27 @@ def abandon(paths: JournalPaths, base: Path, info: Callable[[str], None]) -> Pat
         size = sum(p.stat().st_size for p in spills)
         info(f"# Its run directory {run_dir} keeps {len(spills)} large-output file(s), "
              f"{size} bytes (remove it when no longer needed)")
+        for attempt, pid in _live_attempts(run_dir):
+            info(f"# Its attempt {attempt} is still running (executor pid {pid}); it is not "
+                 "stopped, and this run starts afresh (--auto-recovery would adopt it)")
     return target
+
+
+def _live_attempts(run_dir: Path) -> list[tuple[str, int]]:
+    """(attempt name, executor pid) of the run's attempts whose executor is still alive."""
+    import json
+
+    from tasker.journal.procid import is_same_process_alive
+
+    live = []
+    for identity in sorted(run_dir.glob("attempts/*/shim.json")):
+        if (identity.parent / "result.json").exists():
+            continue
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            shim = json.loads(identity.read_text())
+            if is_same_process_alive(shim["pid"], shim["start_ticks"], shim["boot_id"]):
+                live.append((identity.parent.name, shim["pid"]))
+    return live
 
 
 def _header_run_id(path: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -174,6 +175,22 @@ def test_leftover_journal_without_auto_recovery_is_archived_as_abandoned(ws):
     assert "archived as abandoned" in again.stdout
     assert any(".abandoned." in p.name for p in ws.journals("journals"))
     assert ws.lines() == ["0", "0"]
+
+
+def test_an_abandoned_journal_names_its_attempt_still_running(ws):
+    """Without --auto-recovery the run starts afresh; an operator is told that the killed
+    run's command is still running (it is not stopped: its executor outlives a crash)."""
+    four_tasks(ws, slow=3.0)
+    identity = kill_supervisor_during(ws, 1)
+    shim_pid = json.loads(identity.read_text())["pid"]
+    try:
+        fresh = ws.run()
+        assert (f"# Its attempt 1.1 is still running (executor pid {shim_pid}); it is not "
+                "stopped, and this run starts afresh (--auto-recovery would adopt it)"
+                ) in fresh.stdout
+    finally:
+        with contextlib.suppress(OSError):
+            os.kill(shim_pid, signal.SIGKILL)
 
 
 def test_torn_last_record_is_cut_off_and_a_copy_kept(ws):
