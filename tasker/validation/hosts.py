@@ -229,10 +229,12 @@ def judge_test(test: Any, result: ProbeResult) -> str | None:
 
 
 def test_timeout(exec_config: Any, exec_type: str, env: Mapping[str, str]) -> float:
-    """VALIDATION_TEST_TIMEOUT, else the test's, else the platform's, else 10 seconds."""
+    """VALIDATION_TEST_TIMEOUT (a positive whole number of seconds; anything else is ignored,
+    REFERENCE §1.4), else the test's, else the platform's, else 10 seconds."""
     with contextlib.suppress(ValueError):
-        if env.get("VALIDATION_TEST_TIMEOUT"):
-            return max(1.0, float(env["VALIDATION_TEST_TIMEOUT"]))
+        override = int(env.get("VALIDATION_TEST_TIMEOUT", "").strip())
+        if override > 0:
+            return float(override)
     test = exec_config.validation_test(exec_type)
     for value in (getattr(test, "timeout", None),
                   getattr(exec_config, "default_validation_timeout", None)):
@@ -286,7 +288,13 @@ class ShimProbeRunner:
                                attempt_dir=str(self._dir / f"probe.{self._count}"))
             handles.append(self._client.start(spec))
         results = []
-        for handle in handles:
-            result = handle.wait()
-            results.append(ProbeResult(result.exit_code, result.stdout.text))
+        try:
+            for handle in handles:
+                result = handle.wait()
+                results.append(ProbeResult(result.exit_code, result.stdout.text))
+        except BaseException:  # a signal (Interrupted) ends validation: stop the probes too
+            for handle in handles:
+                with contextlib.suppress(OSError):
+                    handle.cancel()
+            raise
         return results

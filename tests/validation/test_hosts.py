@@ -253,3 +253,60 @@ def test_real_ping_failure_exits_60(bin_dir):
         validate_hosts(workflow(("127.0.0.1", "pbrun")), FakeExecConfig(), options(), Log(),
                        env=env_with(bin_dir))
     assert info.value.exit_code == 60
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("7", 7.0), (" 7 ", 7.0), ("0", 3.0), ("-1", 3.0), ("1.5", 3.0), ("inf", 3.0), ("abc", 3.0),
+    ("", 3.0)])
+def test_validation_test_timeout_override_must_be_a_positive_integer(value, expected):
+    """REFERENCE §1.4: VALIDATION_TEST_TIMEOUT is ignored if <= 0 or not an int."""
+    from tasker.validation.hosts import test_timeout
+
+    config = FakeExecConfig(test=FakeTest(timeout=3))
+    assert test_timeout(config, "pbrun", {"VALIDATION_TEST_TIMEOUT": value}) == expected
+
+
+@pytest.mark.slow
+def test_a_signal_during_the_probes_stops_them(tmp_path):
+    """SPEC B: a signal cancels running shims, the connection tests' included."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    marker = tmp_path / "probe-ran"
+    probe = tmp_path / "slowtest"
+    probe.write_text(f"#!/bin/sh\ntouch {marker}\nexec sleep 29.123\n")
+    probe.chmod(0o755)
+    wrapper = tmp_path / "wrap"
+    wrapper.write_text('#!/bin/sh\nshift 3\nexec "$@"\n')
+    wrapper.chmod(0o755)
+    config = tmp_path / "types.yaml"
+    config.write_text(
+        "platforms:\n  linux:\n    default_exec_type: local\n    slow:\n"
+        f"      binary: {wrapper}\n"
+        '      command_template: ["{binary}", "-n", "-h", "{hostname}", "{command}"]\n'
+        f"      validation_test:\n        command: {probe}\n        expected_exit: 0\n"
+        "        timeout: 60\n")
+    (tmp_path / "f.txt").write_text("task=0\nhostname=localhost\ncommand=true\nexec=slow\n")
+    env = {**os.environ, "TASKER_EXEC_CONFIG": str(config),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "tasker", "f.txt", "--validate-only"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert marker.exists()
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 130
+
+    def probes_left() -> bool:
+        return subprocess.run(["pgrep", "-f", "sleep 29.123"], capture_output=True,
+                              check=False).returncode == 0
+
+    deadline = time.monotonic() + 10  # TERM, then the probes' grace, then KILL
+    while probes_left() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not probes_left()
