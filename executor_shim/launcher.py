@@ -25,6 +25,7 @@ the last applied is ignored.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import gc
 import os
@@ -54,7 +55,7 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
             resultfile.prepare(prepare_dir, shim.identity())
     while True:
         try:
-            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 1, socket.MSG_CMSG_CLOEXEC)
+            msg, fds = _recv_fds(sock)
         except InterruptedError:
             continue
         if msg and fds:
@@ -80,6 +81,24 @@ def _spare(sock: socket.socket, launcher: int, notify: int, prepare_dir: str | N
             os.close(notify)
 
     return shim.run_shim(spec_from_json(msg), fds[0], on_started=taken)
+
+
+def _recv_fds(sock: socket.socket) -> tuple[bytes, list[int]]:
+    """One message and the descriptors attached to it, received close-on-exec.
+
+    Not `socket.recv_fds`: CPython 3.11 accepts its `flags` but never passes them to
+    recvmsg, so MSG_CMSG_CLOEXEC was dropped and the status pipe's write end reached every
+    command (which could then write a result of its own, or keep the pipe open after its
+    shim died so that the supervisor never saw the end).
+    """
+    size = array.array("i").itemsize
+    msg, ancdata, _flags, _addr = sock.recvmsg(1 << 20, socket.CMSG_LEN(size),
+                                               socket.MSG_CMSG_CLOEXEC)
+    fds = array.array("i")
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[:len(data) - len(data) % size])
+    return msg, list(fds)
 
 
 def _readable(fd: int) -> bool:
@@ -217,7 +236,9 @@ def main(argv: list[str]) -> None:
     memory.own_cgroup_dir()  # looked up once here: every spare inherits the answer
     gc.freeze()  # the imported heap stays shared (untouched by GC) in every forked spare
     prepare_dir = argv[2] if len(argv) > 2 else None
-    _Spares(socket.socket(fileno=int(argv[0])), max(1, count), prepare_dir).serve()
+    sock = socket.socket(fileno=int(argv[0]))
+    sock.set_inheritable(False)  # passed to us inheritable; no command may hold it
+    _Spares(sock, max(1, count), prepare_dir).serve()
     sys.stderr.flush()
     os._exit(0)  # nothing left to tear down: the client is waiting for this exit
 

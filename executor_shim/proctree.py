@@ -36,8 +36,9 @@ def read_file(path: str) -> bytes:
     return b"".join(chunks)
 
 
-def _stat_fields(pid: int) -> list[str] | None:
-    """Fields of /proc/PID/stat after the command name (index 0 = state)."""
+def stat_fields(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (0 state, 1 ppid, 2 process group,
+    19 start time in ticks), or None when it does not exist."""
     try:
         raw = read_file(f"/proc/{pid}/stat")
     except OSError:
@@ -47,13 +48,13 @@ def _stat_fields(pid: int) -> list[str] | None:
 
 def start_ticks(pid: int) -> int | None:
     """Start time of PID in clock ticks after boot, or None when it does not exist."""
-    fields = _stat_fields(pid)
+    fields = stat_fields(pid)
     return int(fields[19]) if fields else None
 
 
 def state_of(pid: int) -> str | None:
     """Single-letter process state (R, S, D, Z, ...), or None when gone."""
-    fields = _stat_fields(pid)
+    fields = stat_fields(pid)
     return fields[0] if fields else None
 
 
@@ -75,7 +76,7 @@ def _children_by_scan(root: int) -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
         if name.isdigit():
-            fields = _stat_fields(int(name))
+            fields = stat_fields(int(name))
             if fields:
                 tree.setdefault(int(fields[1]), []).append(int(name))
     return tree

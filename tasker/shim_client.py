@@ -62,6 +62,9 @@ def text_stream(text: str) -> StreamResult:
                         text=text, spilled=False, file=None, head=text, matches={})
 
 
+SHIM_GONE = "executor shim exited without writing result.json"
+
+
 def failed_result(error: str) -> AttemptResult:
     """A result for an attempt whose shim ended without a usable result.json."""
     return AttemptResult(exit_code=1, shim_error=error, stderr=text_stream(error))
@@ -90,8 +93,22 @@ def load_result(attempt_dir: Path, status: bytes = b"") -> AttemptResult:
                                                 "stderr": text_stream(error)})
     err = attempt_dir / "shim.err"
     detail = err.read_text(errors="replace").strip() if err.exists() else ""
-    return failed_result("executor shim exited without writing result.json"
-                         + (f": {detail.splitlines()[-1]}" if detail else ""))
+    return failed_result(SHIM_GONE + (f": {detail.splitlines()[-1]}" if detail else ""))
+
+
+def stop_orphaned_command(command_pid: int | None, not_before_ticks: int) -> None:
+    """SIGKILL the process group of a command whose shim died without a result: nothing
+    enforces its timeout any more, and a cancel would reach no one. Only a group led by that
+    pid and started after the shim (not a pid reused since) is killed; a descendant that left
+    the group is beyond reach here."""
+    if not command_pid:
+        return
+    fields = proctree.stat_fields(command_pid)
+    if fields is None or fields[0] in ("Z", "X") or int(fields[2]) != command_pid:
+        return
+    if int(fields[19]) >= not_before_ticks:
+        with contextlib.suppress(OSError):
+            os.killpg(command_pid, signal.SIGKILL)
 
 
 class AttemptHandle:
@@ -200,6 +217,8 @@ class AttemptHandle:
         if self._popen is not None:
             self._popen.wait()
         self._result = load_result(self.attempt_dir, self._status)
+        if self._result.shim_error and self._result.shim_error.startswith(SHIM_GONE):
+            stop_orphaned_command(self.command_pid, self.start_ticks)
 
     def is_alive(self) -> bool:
         """True while the shim process (same pid, start time, boot) is still running."""

@@ -108,6 +108,30 @@ def test_adopt_of_a_dead_shim_not_reaped_yet_is_in_doubt(client, tmp_path):
         zombie.wait()
 
 
+FD_LIST = "import os; print(sorted(int(f) for f in os.listdir('/proc/self/fd')))"
+
+
+@pytest.mark.parametrize("use_launcher", [True, False])
+def test_the_command_holds_no_descriptor_of_its_shim(tmp_path, use_launcher):
+    """Only stdin, stdout and stderr (3 is the listing's own): above all not the status
+    pipe, through which a command could report a result of its own."""
+    with ShimClient(tmp_path / "run", use_launcher=use_launcher) as own:
+        result = own.start(spec(tmp_path, "fd.1", [sys.executable, "-c", FD_LIST])).wait()
+    assert result.stdout.text == "[0, 1, 2, 3]\n"
+
+
+def test_a_shim_killed_mid_command_ends_the_attempt_and_stops_its_command(client, tmp_path):
+    """Nothing enforces the command's timeout once its shim is gone: the supervisor sees the
+    end at once (the command holds no copy of the status pipe) and kills the command's group."""
+    handle = client.start(spec(tmp_path, "k.1", ["sleep", "31.77"]))
+    command = handle.command_pid
+    assert command and alive(command)
+    os.kill(handle.pid, signal.SIGKILL)
+    result = handle.wait(timeout=10)
+    assert result is not None and "exited without writing result.json" in result.shim_error
+    assert wait_for(lambda: not alive(command), timeout=5)
+
+
 def test_cancel_does_not_signal_a_process_with_another_identity(tmp_path):
     received = []
     previous = signal.signal(signal.SIGTERM, lambda *_: received.append(1))
