@@ -125,6 +125,10 @@ def replay_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"ERROR: {args.path}: {exc}", file=sys.stderr)
         return 1
+    problem = _transition_problem(contents)
+    if problem is not None:  # what `verify` reports: a damaged journal, not an internal error
+        print(f"BROKEN: {args.path}: {problem}")
+        return 1
     report = replay(contents, wf)
     if report.divergence is not None:
         print(f"DIVERGED: {args.path}: {report.divergence}")

@@ -183,13 +183,21 @@ def main(argv: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         contents = scan_journal(args.path)
-        header = contents.header or {}
-        title = f"tasker run {header.get('run_id', '?')}: {header.get('task_file', args.path)}"
-        page = render_html(collect_bars(contents.payloads()), title)
-        atomic_write_bytes(args.output, page.encode("utf-8"), mode=0o644)
     except TaskerError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return exit_code_for(exc)
+    if not contents.records:
+        print(f"ERROR: {args.path}: empty journal, no header record; no report written",
+              file=sys.stderr)
+        return 1
+    header = contents.header or {}
+    title = f"tasker run {header.get('run_id', '?')}: {header.get('task_file', args.path)}"
+    page = render_html(collect_bars(contents.payloads()), title)
+    try:
+        atomic_write_bytes(args.output, page.encode("utf-8"), mode=0o644)
+    except TaskerError as exc:  # the report file, not the journal: not exit 26
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
     if contents.damage is not None or contents.torn is not None:
         print(f"ERROR: {args.path}: journal damaged; report drawn from the readable records",
               file=sys.stderr)

@@ -101,3 +101,30 @@ def test_a_task_file_named_journal_runs_as_dot_slash_journal(tmp_path):
                   cwd=tmp_path)
     assert done.returncode == 0, done.stdout
     assert list((tmp_path / "base" / "journals").glob("journal_*.journal"))
+
+
+def test_replay_of_an_illegal_transition_reports_the_damage_not_an_internal_error(
+        tmp_path, capsys):
+    """A well-framed journal whose records break the state machine (an attempt spawned
+    without its intent): BROKEN with the record, as `verify` says, not an internal error."""
+    def spawn_without_intent(payload):
+        if payload["type"] != "attempt_intent":
+            return payload
+        return {"type": "attempt_spawned", "at": payload["at"], "task_id": payload["task_id"],
+                "parent": payload.get("parent"), "attempt": payload["attempt"], "pid": 1,
+                "start_time": 0.0, "boot_id": ""}
+    path = rewritten(tmp_path, spawn_without_intent)
+    assert audit.main(["replay", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "BROKEN:" in out and "illegal transition" in out
+
+
+def test_report_refuses_an_empty_journal_and_an_unwritable_output(tmp_path):
+    from tasker.journal import html_report
+
+    empty = tmp_path / "empty.journal"
+    empty.write_bytes(b"")
+    assert html_report.main([str(empty), "-o", str(tmp_path / "r.html")]) == 1
+    assert not (tmp_path / "r.html").exists()
+    unwritable = tmp_path / "missing" / "r.html"
+    assert html_report.main([str(GOLDEN / "blocks.journal"), "-o", str(unwritable)]) == 1
