@@ -208,7 +208,9 @@ class AttemptHandle:
         if self._pidfd_mode or b"OK\n" in self._status:
             return None
         for line in self._status.decode(errors="replace").splitlines():
-            if line.startswith("ERR "):
+            if line.startswith("ERR "):  # a result without its texts: its error is the reason
+                with contextlib.suppress(ValueError, AttributeError):
+                    return str(json.loads(line[4:]).get("shim_error") or line[4:])
                 return line[4:]
         return "executor shim exited before result.json was durable"
 

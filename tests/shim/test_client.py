@@ -210,3 +210,15 @@ def test_a_burst_of_attempts_each_runs_its_own_spec(tmp_path):
             thread.join()
         outputs = {i: handle.wait(timeout=30).stdout.text for i, handle in handles.items()}
     assert outputs == {i: f"{i}\n" for i in range(count)}
+
+
+def test_a_result_that_could_not_be_made_durable_is_explained_by_its_error(tmp_path):
+    """The ERR line carries a result without its texts; the reason is its shim_error, not
+    the whole document (it ends up in an ERROR line)."""
+    read_end, write_end = os.pipe()
+    brief = {"exit_code": 1, "shim_error": "cannot write result.json: [Errno 28] No space"}
+    os.write(write_end, f"ERR {json.dumps(brief)}\n".encode())
+    os.close(write_end)
+    identity = {"pid": os.getpid(), "start_ticks": 0, "boot_id": ""}
+    handle = AttemptHandle(tmp_path, identity, read_end)
+    assert handle.wait_durable() == "cannot write result.json: [Errno 28] No space"
