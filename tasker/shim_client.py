@@ -96,19 +96,23 @@ def load_result(attempt_dir: Path, status: bytes = b"") -> AttemptResult:
     return failed_result(SHIM_GONE + (f": {detail.splitlines()[-1]}" if detail else ""))
 
 
-def stop_orphaned_command(command_pid: int | None, not_before_ticks: int) -> None:
+def stop_orphaned_command(command_pid: int | None, not_before_ticks: int) -> bool:
     """SIGKILL the process group of a command whose shim died without a result: nothing
     enforces its timeout any more, and a cancel would reach no one. Only a group led by that
     pid and started after the shim (not a pid reused since) is killed; a descendant that left
-    the group is beyond reach here."""
+    the group is beyond reach here. True when a group was signalled."""
     if not command_pid:
-        return
+        return False
     fields = proctree.stat_fields(command_pid)
     if fields is None or fields[0] in ("Z", "X") or int(fields[2]) != command_pid:
-        return
-    if int(fields[19]) >= not_before_ticks:
-        with contextlib.suppress(OSError):
-            os.killpg(command_pid, signal.SIGKILL)
+        return False
+    if int(fields[19]) < not_before_ticks:
+        return False
+    try:
+        os.killpg(command_pid, signal.SIGKILL)
+    except OSError:
+        return False
+    return True
 
 
 class AttemptHandle:

@@ -79,12 +79,29 @@ def _in_doubt(rc: RunContext, plan: AttemptPlan, intent: ev.AttemptIntent,
     reason = (f"attempt {intent.attempt} was in flight when the supervisor stopped and its "
               "shim is gone without a result")
     rc.log.debug(f"Task {plan.display}: {reason}; --in-doubt={choice}")
+    _stop_left_command(rc, plan, intent)
     rc.recorder.emit(ev.AttemptInDoubt(at=now, task_id=intent.task_id, parent=intent.parent,
                                        attempt=intent.attempt, choice=choice, reason=reason))
     if choice == "rerun":
         return None
     raw = cannot_start(f"In doubt: {reason}", now, IN_DOUBT_EXIT)
     return intent.attempt, Raw(raw.exit_code, raw.stdout, raw.stderr, now, 0.0)
+
+
+def _stop_left_command(rc: RunContext, plan: AttemptPlan, intent: ev.AttemptIntent) -> None:
+    """A shim can die before its command (kill -9, the OOM killer): the command then runs on
+    with no one to time it out, and a rerun would run beside it. Its process group is
+    killed, when the journal names it and this is still the boot it was started in."""
+    from tasker.shim_client import current_boot_id, stop_orphaned_command
+
+    spawned = rc.recorder.state.spawned.get((intent.task_id, intent.parent, intent.attempt))
+    if spawned is None or not spawned.command_pid or spawned.boot_id != current_boot_id():
+        return
+    from executor_shim import proctree
+
+    if stop_orphaned_command(spawned.command_pid, round(spawned.start_time * proctree.CLK_TCK)):
+        rc.log.debug(f"Task {plan.display}: stopped the command its dead shim left running "
+                     f"(process group {spawned.command_pid})")
 
 
 def abandon_pending(rc: RunContext, why: str) -> None:
