@@ -33,12 +33,31 @@ def command_on_path(command: str) -> bool:
 @functools.cache
 def _local_names() -> frozenset[str]:
     own = os.uname().nodename.lower()
-    return frozenset({"", "localhost", "localhost.localdomain", "::1", own, own.split(".")[0]})
+    return frozenset({"", "localhost", "localhost.localdomain", "::1", own, own.split(".")[0],
+                      *loopback_aliases(read_etc_hosts())})
+
+
+def loopback_aliases(hosts_text: str) -> set[str]:
+    """Lower-cased names an /etc/hosts text gives to a loopback address (pure)."""
+    names: set[str] = set()
+    for line in hosts_text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) > 1 and (words[0].startswith("127.") or words[0] == "::1"):
+            names.update(word.lower() for word in words[1:])
+    return names
+
+
+def read_etc_hosts() -> str:
+    try:
+        return Path("/etc/hosts").read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def is_this_machine(hostname: str) -> bool:
-    """True for a name of the local machine: localhost, a loopback address, or this host's
-    own name (its first label too); no DNS lookup."""
+    """True for a name of the local machine: localhost, a loopback address, this host's own
+    name (its first label too), or a name /etc/hosts gives to a loopback address; no DNS
+    lookup."""
     name = hostname.strip().lower().rstrip(".")
     return name in _local_names() or name.startswith("127.")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tasker.errors import HostValidationError
+from tasker.validation.findings import read_etc_hosts
 from tasker.variables import substitute
 
 LOCAL = "local"
@@ -168,7 +169,7 @@ def _probe_all(hosts: list[str], tests: list[tuple[str, str]], exec_config: Any,
 def resolve_hosts(hosts: list[str], env: Mapping[str, str],
                   runner: ProbeRunner) -> tuple[dict[str, str], set[str]]:
     """Validated names and the hosts that failed: /etc/hosts, DNS, then `op` for an FQDN."""
-    known = etc_hosts_names(_read_etc_hosts())
+    known = etc_hosts_names(read_etc_hosts())
     pending = [h for h in hosts if h.lower() not in known]
     dns = runner.run([Probe((sys.executable, "-I", "-S", "-c", DNS_PROBE, h), DNS_TIMEOUT)
                       for h in pending])
@@ -191,13 +192,6 @@ def etc_hosts_names(text: str) -> set[str]:
     for line in text.splitlines():
         names.update(word.lower() for word in line.split("#", 1)[0].split())
     return names
-
-
-def _read_etc_hosts() -> str:
-    try:
-        return Path("/etc/hosts").read_text(errors="replace")
-    except OSError:
-        return ""
 
 
 def run_connection_tests(pairs: list[tuple[str, str]], exec_config: Any,

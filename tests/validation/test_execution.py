@@ -91,3 +91,11 @@ def test_a_task_without_exec_naming_another_host_is_warned_about():
         assert other(f"H=x\ntask=0\nhostname={host}\ncommand=echo\n") == [], host
     block = "task=0\ntype=parallel\nhostnames=localhost,web1\ncommand=echo\n"
     assert len(other(block)) == 1 and "'web1'" in other(block)[0]
+
+
+def test_names_etc_hosts_gives_to_a_loopback_address_are_this_machine():
+    from tasker.validation.findings import loopback_aliases
+
+    text = ("127.0.0.1 localhost\n127.0.1.1 Box box.lan  # this one\n::1 ip6-localhost\n"
+            "10.0.0.5 db01\n# 127.0.0.1 commented\n")
+    assert loopback_aliases(text) == {"localhost", "box", "box.lan", "ip6-localhost"}
