@@ -38,7 +38,7 @@ def read_file(path: str) -> bytes:
 
 def stat_fields(pid: int) -> list[str] | None:
     """Fields of /proc/PID/stat after the command name (0 state, 1 ppid, 2 process group,
-    19 start time in ticks), or None when it does not exist."""
+    3 session, 19 start time in ticks), or None when it does not exist."""
     try:
         raw = read_file(f"/proc/{pid}/stat")
     except OSError:
@@ -80,6 +80,19 @@ def _children_by_scan(root: int) -> dict[int, list[int]]:
             if fields:
                 tree.setdefault(int(fields[1]), []).append(int(name))
     return tree
+
+
+def session_members(session: int, not_before_ticks: int = 0) -> list[int]:
+    """Live (not zombie) processes of a session that started at or after a given time (a scan
+    of /proc: for rare clean-ups, not hot paths)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            fields = stat_fields(int(name))
+            if (fields and int(fields[3]) == session and fields[0] not in ("Z", "X")
+                    and int(fields[19]) >= not_before_ticks):
+                found.append(int(name))
+    return found
 
 
 def descendants(root: int) -> list[int]:

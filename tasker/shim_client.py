@@ -63,6 +63,7 @@ def text_stream(text: str) -> StreamResult:
 
 
 SHIM_GONE = "executor shim exited without writing result.json"
+LEFTOVER_WAIT = 1.0  # how long processes forking while they are killed are chased
 
 
 def failed_result(error: str) -> AttemptResult:
@@ -96,23 +97,36 @@ def load_result(attempt_dir: Path, status: bytes = b"") -> AttemptResult:
     return failed_result(SHIM_GONE + (f": {detail.splitlines()[-1]}" if detail else ""))
 
 
-def stop_orphaned_command(command_pid: int | None, not_before_ticks: int) -> bool:
-    """SIGKILL the process group of a command whose shim died without a result: nothing
-    enforces its timeout any more, and a cancel would reach no one. Only a group led by that
-    pid and started after the shim (not a pid reused since) is killed; a descendant that left
-    the group is beyond reach here. True when a group was signalled."""
-    if not command_pid:
-        return False
-    fields = proctree.stat_fields(command_pid)
-    if fields is None or fields[0] in ("Z", "X") or int(fields[2]) != command_pid:
-        return False
-    if int(fields[19]) < not_before_ticks:
-        return False
-    try:
-        os.killpg(command_pid, signal.SIGKILL)
-    except OSError:
-        return False
-    return True
+def stop_leftovers(shim_pid: int, shim_start_ticks: int) -> list[int]:
+    """SIGKILL what a shim that died without a result left running: its command, and
+    anything that command started, even outside the command's process group. Nothing times
+    them out any more, and a cancel (or a rerun after a crash) would not know of them.
+
+    The shim is a session leader, so they are the processes of its session (the session id
+    is the shim's pid) that started after it. When a live process has taken the shim's pid
+    since, the session could be that process's: nothing is killed. Returns the pids killed.
+    The shim may still be exiting (its descriptors close before it is a zombie): it is
+    waited for, briefly.
+    """
+    deadline = time.monotonic() + LEFTOVER_WAIT
+    while True:  # the status pipe closes before an exiting shim has become a zombie
+        holder = proctree.stat_fields(shim_pid)
+        if holder is None or holder[0] in ("Z", "X"):  # gone, or the dead shim itself
+            break
+        if int(holder[19]) != shim_start_ticks or time.monotonic() >= deadline:
+            return []  # the pid is another process's now (or the shim lives on)
+        time.sleep(0.005)
+    killed: list[int] = []
+    while True:
+        found = proctree.session_members(shim_pid, not_before_ticks=shim_start_ticks)
+        for pid in found:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                if pid not in killed:
+                    killed.append(pid)
+        if not found or time.monotonic() >= deadline:
+            return killed
+        time.sleep(0.01)
 
 
 class AttemptHandle:
@@ -224,7 +238,7 @@ class AttemptHandle:
             self._popen.wait()
         self._result = load_result(self.attempt_dir, self._status)
         if self._result.shim_error and self._result.shim_error.startswith(SHIM_GONE):
-            stop_orphaned_command(self.command_pid, self.start_ticks)
+            stop_leftovers(self.pid, self.start_ticks)
 
     def is_alive(self) -> bool:
         """True while the shim process (same pid, start time, boot) is still running."""
@@ -277,7 +291,7 @@ def _read_identity(fd: int, timeout: float) -> tuple[dict | None, bytes]:
     return identity, rest
 
 
-def _read_identity_file(path: Path, attempts: int = 3) -> dict | None:
+def read_identity_file(path: Path, attempts: int = 3) -> dict | None:
     """shim.json as a dict, retrying briefly when it is caught half-written."""
     for attempt in range(attempts):
         try:
@@ -431,7 +445,7 @@ class ShimClient:
         attempt_dir = Path(attempt_dir).absolute()
         if (attempt_dir / "result.json").exists():
             return load_result(attempt_dir)
-        identity = _read_identity_file(attempt_dir / "shim.json")
+        identity = read_identity_file(attempt_dir / "shim.json")
         if identity is None:
             return None
         pid = identity["pid"]

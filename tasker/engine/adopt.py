@@ -90,18 +90,19 @@ def _in_doubt(rc: RunContext, plan: AttemptPlan, intent: ev.AttemptIntent,
 
 def _stop_left_command(rc: RunContext, plan: AttemptPlan, intent: ev.AttemptIntent) -> None:
     """A shim can die before its command (kill -9, the OOM killer): the command then runs on
-    with no one to time it out, and a rerun would run beside it. Its process group is
-    killed, when the journal names it and this is still the boot it was started in."""
-    from tasker.shim_client import current_boot_id, stop_orphaned_command
+    with no one to time it out, and a rerun would run beside it. What is left of the shim's
+    session is killed first (same boot only: shim.json gives its pid and start time)."""
+    from tasker.shim_client import current_boot_id, read_identity_file, stop_leftovers
 
-    spawned = rc.recorder.state.spawned.get((intent.task_id, intent.parent, intent.attempt))
-    if spawned is None or not spawned.command_pid or spawned.boot_id != current_boot_id():
+    if not intent.attempt_dir:
         return
-    from executor_shim import proctree
-
-    if stop_orphaned_command(spawned.command_pid, round(spawned.start_time * proctree.CLK_TCK)):
-        rc.log.debug(f"Task {plan.display}: stopped the command its dead shim left running "
-                     f"(process group {spawned.command_pid})")
+    identity = read_identity_file(Path(intent.attempt_dir) / "shim.json")
+    if identity is None or not identity["boot_id"] or identity["boot_id"] != current_boot_id():
+        return
+    killed = stop_leftovers(identity["pid"], identity["start_ticks"])
+    if killed:
+        rc.log.debug(f"Task {plan.display}: stopped what its dead shim left running "
+                     f"(pid {', '.join(map(str, killed))})")
 
 
 def abandon_pending(rc: RunContext, why: str) -> None:

@@ -81,9 +81,6 @@ class AttemptSpawned(_Event):
     pid: int
     start_time: float
     boot_id: str = ""
-    command_pid: int | None = Field(
-        default=None, description="the command's pid, which leads its process group (an "
-        "attempt in doubt after a crash: the command its dead shim left running is stopped)")
 
 
 class AttemptFinished(_Event):

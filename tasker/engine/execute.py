@@ -205,8 +205,7 @@ def _run_shim(rc: RunContext, plan: AttemptPlan, spec: object, number: int) -> R
         return cannot_start(str(exc), now)
     rc.recorder.emit(ev.AttemptSpawned(at=rc.clock.now(), task_id=plan.task.id,
                                        parent=plan.parent, attempt=number, pid=handle.pid,
-                                       start_time=handle.start_time, boot_id=handle.boot_id,
-                                       command_pid=getattr(handle, "command_pid", None)))
+                                       start_time=handle.start_time, boot_id=handle.boot_id))
     return wait_handle(rc, handle, now)
 
 

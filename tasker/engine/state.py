@@ -59,7 +59,6 @@ class RunState:
     finished: ev.RunFinished | None = None
     started_at: float = 0.0
     intents: dict[tuple[int, int | None, int], ev.AttemptIntent] = field(default_factory=dict)
-    spawned: dict[tuple[int, int | None, int], ev.AttemptSpawned] = field(default_factory=dict)
 
     def apply(self, event: ev.Event) -> None:
         """Fold one event into the state."""
@@ -98,7 +97,6 @@ class RunState:
 
     def _on_attempt_spawned(self, event: ev.AttemptSpawned) -> None:
         self._attempt_to(event.task_id, event.parent, event.attempt, "spawned")
-        self.spawned[(event.task_id, event.parent, event.attempt)] = event
 
     def _on_attempt_in_doubt(self, event: ev.AttemptInDoubt) -> None:
         self._attempt_to(event.task_id, event.parent, event.attempt,

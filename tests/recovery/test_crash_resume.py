@@ -95,8 +95,8 @@ def test_attempt_in_doubt_is_rerun_by_default_and_the_choice_journaled(ws):
 
 def test_an_attempt_in_doubt_stops_the_command_its_dead_shim_left_running(ws):
     """The shim died (kill -9) but not its command: before the rerun, the resumed run kills
-    the command's process group, so the two never run side by side (it would append '1'
-    a second time when its sleep ends)."""
+    what is left of the shim's session, so the two never run side by side (it would append
+    '1' a second time when its sleep ends)."""
     import psutil
 
     four_tasks(ws, slow=4.0)
@@ -108,7 +108,7 @@ def test_an_attempt_in_doubt_stops_the_command_its_dead_shim_left_running(ws):
     assert command.is_running()
     done = ws.run("--auto-recovery", "-d")
     assert done.returncode == 0, done.stdout
-    assert "stopped the command its dead shim left running" in done.stdout
+    assert f"stopped what its dead shim left running (pid {command.pid}" in done.stdout
     assert not command.is_running() or command.status() == psutil.STATUS_ZOMBIE
     time.sleep(1.0)  # past the old command's sleep: it would have appended by now
     assert ws.lines() == ["0", "1", "2", "3"]
