@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from executor_shim.shim import run_shim
@@ -14,6 +15,7 @@ def main(argv: list[str]) -> int:
     status_fd = None
     if len(argv) >= 2 and argv[0] == "--status-fd":
         status_fd = int(argv[1])
+        os.set_inheritable(status_fd, False)  # passed to us inheritable: no command may hold it
         argv = argv[2:]
     if len(argv) != 1:
         sys.stderr.write("usage: python -m executor_shim [--status-fd N] SPEC_PATH|-\n")

@@ -207,8 +207,13 @@ class Attempt:
             if pid == self.pid:
                 self.status = status
 
+    def _tree_root(self) -> int:
+        """The process whose descendants are the attempt's tree: the shim, a subreaper, so
+        even what left the command's group (the launcher's warm-up narrows it)."""
+        return self.me
+
     def _live_descendants(self) -> list[int]:
-        return [p for p in proctree.descendants(self.me) if proctree.state_of(p) not in
+        return [p for p in proctree.descendants(self._tree_root()) if proctree.state_of(p) not in
                 (None, "Z", "X")]
 
     def _check_tree(self, now: float) -> None:
@@ -231,7 +236,7 @@ class Attempt:
     def _sample(self) -> None:
         if self.phase != "running":
             return
-        if self.guard.sample(proctree.descendants(self.me)):
+        if self.guard.sample(proctree.descendants(self._tree_root())):
             self._kill("memory")
 
     # ----------------------------------------------------------------- signals and kills
@@ -252,7 +257,7 @@ class Attempt:
         if self.status is None:  # the unreaped command keeps its pid (= pgid) ours
             with contextlib.suppress(OSError):
                 os.killpg(self.pid, signum)
-        for pid in proctree.descendants(self.me):
+        for pid in proctree.descendants(self._tree_root()):
             with contextlib.suppress(OSError):
                 os.kill(pid, signum)
 

@@ -116,6 +116,7 @@ class _Spares:
         self.count = count
         self.prepare_dir = prepare_dir
         self.notify_r, self.notify_w = os.pipe()
+        os.set_blocking(self.notify_r, False)  # drained to the last notice (_read_notices)
         self.poller = select.poll()
         self.poller.register(self.notify_r, select.POLLIN)
         self.poller.register(sock.fileno(), select.POLLRDHUP)
@@ -186,8 +187,11 @@ class _Spares:
         notice in the pipe by then (a launcher busy with a warm-up step, or descheduled, may
         see both at once; reading the death first forked two replacements for one spare).
         """
-        while _readable(self.notify_r):
-            data = os.read(self.notify_r, 65536)
+        while True:
+            try:
+                data = os.read(self.notify_r, 65536)
+            except BlockingIOError:
+                return
             if not data:
                 return
             self._on_notice(data)

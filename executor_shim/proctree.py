@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -72,27 +73,27 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
-def _children_by_scan(root: int) -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
+def _all_stat_fields() -> Iterator[tuple[int, list[str]]]:
+    """(pid, stat fields) of every process (a scan of /proc)."""
     for name in os.listdir("/proc"):
         if name.isdigit():
             fields = stat_fields(int(name))
             if fields:
-                tree.setdefault(int(fields[1]), []).append(int(name))
+                yield int(name), fields
+
+
+def _children_by_scan(root: int) -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for pid, fields in _all_stat_fields():
+        tree.setdefault(int(fields[1]), []).append(pid)
     return tree
 
 
 def session_members(session: int, not_before_ticks: int = 0) -> list[int]:
     """Live (not zombie) processes of a session that started at or after a given time (a scan
     of /proc: for rare clean-ups, not hot paths)."""
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            fields = stat_fields(int(name))
-            if (fields and int(fields[3]) == session and fields[0] not in ("Z", "X")
-                    and int(fields[19]) >= not_before_ticks):
-                found.append(int(name))
-    return found
+    return [pid for pid, fields in _all_stat_fields() if int(fields[3]) == session
+            and fields[0] not in ("Z", "X") and int(fields[19]) >= not_before_ticks]
 
 
 def descendants(root: int) -> list[int]:

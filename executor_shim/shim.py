@@ -144,9 +144,6 @@ def run_shim(spec: Spec, status_fd: int | None = None,
     warm-up passes its own `attempt_class` (see `executor_shim.warmup`).
     """
     detach()
-    if status_fd is not None:  # the command must never hold it (see launcher._recv_fds)
-        with contextlib.suppress(OSError):
-            os.set_inheritable(status_fd, False)
     try:
         result = attempt_class(spec, _Announcer(spec, status_fd, on_started)).run()
     except Exception:

@@ -14,7 +14,7 @@ Running an attempt inside the launcher must leave the launcher as it was:
   the command can be reaped, PIPE and HUP ignored) and its subreaper flag are undone after
   every step, so a spare forked in between inherits the launcher's state;
 - the launcher's other children are its spares: the attempt's tree checks and kills are
-  limited to the command's own process group (`_WarmAttempt`), and any spare reaped by the
+  limited to the command and its descendants (`_WarmAttempt`), and any spare reaped by the
   attempt's `waitpid(-1)` is one the launcher would have let the kernel reap anyway (it
   watches spares through pidfds, which stay readable);
 - its directory lives under the spares directory, which the supervisor removes.
@@ -30,7 +30,7 @@ import gc
 import os
 import signal
 
-from executor_shim import proctree, resultfile, shim, spawn
+from executor_shim import resultfile, shim, spawn
 from executor_shim.attempt import Attempt
 from executor_shim.spec import Spec
 
@@ -53,22 +53,20 @@ def _remove_tree(directory: str) -> None:
         os.rmdir(directory)
 
 
+def _reap_ended_children() -> None:
+    """Reap the spares that ended while CHLD was at its default (the launcher otherwise
+    leaves reaping them to the kernel)."""
+    with contextlib.suppress(ChildProcessError):
+        pid = -1
+        while pid:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+
+
 class _WarmAttempt(Attempt):
     """An attempt whose tree is the command's own, not every descendant of the launcher."""
 
-    def _live_descendants(self) -> list[int]:
-        if self.pid is None:
-            return []
-        return [p for p in proctree.descendants(self.pid) if proctree.state_of(p) not in
-                (None, "Z", "X")]
-
-    def _signal_tree(self, signum: int) -> None:
-        if self.status is None and self.pid is not None:
-            with contextlib.suppress(OSError):
-                os.killpg(self.pid, signum)
-
-    def _sample(self) -> None:
-        """No memory limit to enforce, and the launcher's tree is not the command's."""
+    def _tree_root(self) -> int:
+        return self.pid
 
 
 class WarmUp:
@@ -121,6 +119,4 @@ class WarmUp:
         shim.forget_detach()
         resultfile.discard_prepared()
         spawn.discard_pipes()
-        with contextlib.suppress(ChildProcessError):  # spares that ended while CHLD was default
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
+        _reap_ended_children()
