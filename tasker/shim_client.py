@@ -50,8 +50,10 @@ def process_matches(pid: int, start_ticks: int, boot_id: str) -> bool:
     has not ended: a zombie keeps its pid and start time until it is reaped (a dead shim whose
     parent is an init that does not reap promptly, as in many containers), yet it will never
     write a result."""
-    return (boot_id in ("", current_boot_id()) and proctree.start_ticks(pid) == start_ticks
-            and proctree.state_of(pid) not in (None, "Z", "X"))
+    if boot_id not in ("", current_boot_id()):
+        return False
+    fields = proctree.stat_fields(pid)
+    return fields is not None and fields[0] not in ("Z", "X") and int(fields[19]) == start_ticks
 
 
 def text_stream(text: str) -> StreamResult:

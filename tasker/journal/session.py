@@ -198,18 +198,14 @@ def abandon(paths: JournalPaths, base: Path, info: Callable[[str], None]) -> Pat
 
 def _live_attempts(run_dir: Path) -> list[tuple[str, int]]:
     """(attempt name, executor pid) of the run's attempts whose executor is still alive."""
-    import json
-
-    from tasker.journal.procid import is_same_process_alive
+    from tasker.shim_client import process_matches, read_identity_file
 
     live = []
-    for identity in sorted(run_dir.glob("attempts/*/shim.json")):
-        if (identity.parent / "result.json").exists():
-            continue
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            shim = json.loads(identity.read_text())
-            if is_same_process_alive(shim["pid"], shim["start_ticks"], shim["boot_id"]):
-                live.append((identity.parent.name, shim["pid"]))
+    for path in sorted(run_dir.glob("attempts/*/shim.json")):
+        shim = read_identity_file(path)
+        if (shim is not None and not (path.parent / "result.json").exists()
+                and process_matches(shim["pid"], shim["start_ticks"], shim["boot_id"])):
+            live.append((path.parent.name, shim["pid"]))
     return live
 
 

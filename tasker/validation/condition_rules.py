@@ -16,11 +16,11 @@ from tasker.conditions import (
 from tasker.conditions.nodes import Atom
 from tasker.errors import ConditionSyntaxError
 from tasker.model import ConditionalTask, ParallelTask, TaskBase
+from tasker.taskfile.syntax import GLOBAL_REF
 from tasker.validation.findings import Findings
 
 CONDITION_KEYS = ("success", "failure", "condition", "loop_break", "next")
 _COMMA_LIST = re.compile(r"\w+\s*,")
-_GLOBAL_OPERAND = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)@")
 
 
 def check_conditions(task: TaskBase, out: Findings,
@@ -42,8 +42,10 @@ def _check_global_operands(task: TaskBase, key: str, cond: Condition,
     """A bare `@NAME@` operand must hold true or false. A global holding condition text
     (`C=exit_0`, `success=@C@`) works in TASKER, which substitutes before it parses; here its
     value is data (SPEC D1), so the operand is simply false: say so."""
+    if not global_values:
+        return
     for atom in cond.atoms():
-        match = _GLOBAL_OPERAND.fullmatch(atom.text)
+        match = GLOBAL_REF.fullmatch(atom.text)
         if atom.kind != AtomKind.REFERENCE or not match or match[1] not in global_values:
             continue
         value = global_values[match[1]]

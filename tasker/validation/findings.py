@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,14 +37,18 @@ def _local_names() -> frozenset[str]:
                       *loopback_aliases(read_etc_hosts())})
 
 
-def loopback_aliases(hosts_text: str) -> set[str]:
-    """Lower-cased names an /etc/hosts text gives to a loopback address (pure)."""
-    names: set[str] = set()
+def etc_hosts_entries(hosts_text: str) -> Iterator[list[str]]:
+    """The lower-cased words (address, then names) of each entry of an /etc/hosts text."""
     for line in hosts_text.splitlines():
-        words = line.split("#", 1)[0].split()
-        if len(words) > 1 and (words[0].startswith("127.") or words[0] == "::1"):
-            names.update(word.lower() for word in words[1:])
-    return names
+        words = line.split("#", 1)[0].lower().split()
+        if words:
+            yield words
+
+
+def loopback_aliases(hosts_text: str) -> set[str]:
+    """Names an /etc/hosts text gives to a loopback address (pure)."""
+    return {name for address, *names in etc_hosts_entries(hosts_text)
+            if address.startswith("127.") or address == "::1" for name in names}
 
 
 def read_etc_hosts() -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tasker.errors import HostValidationError
-from tasker.validation.findings import read_etc_hosts
+from tasker.validation.findings import etc_hosts_entries, read_etc_hosts
 from tasker.variables import substitute
 
 LOCAL = "local"
@@ -188,10 +188,7 @@ def resolve_hosts(hosts: list[str], env: Mapping[str, str],
 
 def etc_hosts_names(text: str) -> set[str]:
     """Lower-cased names and addresses listed in an /etc/hosts text (pure)."""
-    names: set[str] = set()
-    for line in text.splitlines():
-        names.update(word.lower() for word in line.split("#", 1)[0].split())
-    return names
+    return {word for words in etc_hosts_entries(text) for word in words}
 
 
 def run_connection_tests(pairs: list[tuple[str, str]], exec_config: Any,
